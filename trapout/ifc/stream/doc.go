@@ -1,0 +1,21 @@
+// Package stream implements libtrap's socket interfaces (TCP, UNIX and TLS): the
+// output side is a server that sends a format hello to every client and then the
+// same sequence of containers to all of them, with libtrap's buffering, autoflush,
+// ring of containers and timeouts; the input side is a client that connects, checks
+// the hello against the format it requires and splits containers into messages.
+package stream
+
+import "errors"
+
+// ErrTimeout is returned when a non-WAIT timeout expires before data arrived.
+var ErrTimeout = errors.New("timeout")
+
+// ErrClosed is returned by operations on a closed interface.
+var ErrClosed = errors.New("interface closed")
+
+// Stats counts what an output did.
+type Stats struct {
+	Sent    uint64 // messages accepted by Send
+	Skipped uint64 // containers that slow clients skipped (NO_WAIT)
+	Clients int    // clients connected now
+}

@@ -1,0 +1,78 @@
+package trapout
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/flowprobe/flowprobe/trapout/ifc"
+	"github.com/flowprobe/flowprobe/trapout/ifc/wire"
+)
+
+// receiver is what every input interface type implements. Recv reports a negotiated
+// format change with changed=true and no message.
+type receiver interface {
+	SetRequired(f wire.Format)
+	SetTimeout(t ifc.Timeout)
+	Recv() (msg []byte, changed bool, err error)
+	Format() wire.Format
+	Close() error
+}
+
+// Input is one input interface. It is not safe for concurrent use.
+type Input struct {
+	spec ifc.Spec
+	impl receiver
+}
+
+// SetRequired sets the UniRec template the module needs: the sender's template must
+// contain each of its `type NAME` fields. An empty template (the default) accepts any
+// UniRec data; Recv then reports the sender's template as a format change.
+func (in *Input) SetRequired(template string) {
+	in.impl.SetRequired(wire.Format{Type: UniRec, Spec: template})
+}
+
+// SetRequiredFormat sets the required data type and specifier.
+func (in *Input) SetRequiredFormat(t DataType, spec string) {
+	in.impl.SetRequired(wire.Format{Type: t, Spec: spec})
+}
+
+// SetTimeout sets how long Recv waits, unless the `-i` argument fixed it.
+func (in *Input) SetTimeout(t Timeout) {
+	if !in.spec.TimeoutFixed {
+		in.impl.SetTimeout(t)
+	}
+}
+
+// Recv returns the next message. The slice is valid until the next Recv.
+//
+// It returns io.EOF for the end-of-data marker (a message of 0 or 1 byte); the input
+// stays usable. When the sender's format differs from what the input knew (the first
+// negotiation with an empty or smaller required template, or a sender that changed
+// its template), it returns a *FormatChangedError and no message; the next call
+// returns the first message of the new format. ErrTimeout means nothing came within
+// the input's timeout; an error wrapping ErrFormatMismatch means the sender lacks
+// required fields. Socket inputs connect on the first Recv and reconnect when the
+// connection drops.
+func (in *Input) Recv() ([]byte, error) {
+	msg, changed, err := in.impl.Recv()
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("input %d: %w", in.spec.Index, err)
+	case changed:
+		f := in.impl.Format()
+		return nil, &FormatChangedError{Type: f.Type, Template: f.Spec}
+	case len(msg) <= 1:
+		return nil, io.EOF
+	}
+	return msg, nil
+}
+
+// Format returns the data type and template string of the data being received, once
+// negotiated.
+func (in *Input) Format() (DataType, string) {
+	f := in.impl.Format()
+	return f.Type, f.Spec
+}
+
+// Spec returns the parsed interface specifier of the input.
+func (in *Input) Spec() ifc.Spec { return in.spec }

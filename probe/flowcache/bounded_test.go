@@ -1,0 +1,129 @@
+package flowcache
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
+
+// randomPacket draws a packet from a small address space, so that flows repeat, meet
+// their reverse direction and collide in buckets.
+func randomPacket(rng *rand.Rand, at int64) flow.Packet {
+	src := netip.AddrFrom4([4]byte{198, 18, 0, byte(rng.IntN(8))})
+	dst := netip.AddrFrom4([4]byte{198, 18, 1, byte(rng.IntN(8))})
+	if rng.IntN(2) == 0 {
+		src, dst = dst, src
+	}
+	var p flow.Packet
+	p.SetAddrs(src, dst)
+	p.SrcPort = uint16(1000 + rng.IntN(4))
+	p.DstPort = uint16(1000 + rng.IntN(4))
+	p.Protocol = []uint8{tcp, udp}[rng.IntN(2)]
+	p.VLAN = uint16(rng.IntN(2))
+	p.Timestamp = at
+	p.IPBytes = uint32(40 + rng.IntN(1400))
+	if p.Protocol == tcp {
+		p.TCPFlags = []uint8{ack, ack, ack, syn, fin, rst}[rng.IntN(6)]
+	}
+	return p
+}
+
+// TestConservation feeds random traffic through caches too small for it and checks
+// that every packet and byte comes out in some record, whatever the configuration.
+func TestConservation(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  Config
+	}{
+		{"one bucket, biflow", Config{Capacity: Ways, BatchSize: 7}},
+		{"one bucket, split", Config{Capacity: Ways, Split: true}},
+		{"short timeouts", Config{Capacity: 64, ActiveTimeout: 5 * time.Second,
+			InactiveTimeout: 2 * time.Second, FINWait: -1}},
+		{"roomy", Config{Capacity: 4096}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, col := newCache(t, tc.cfg)
+			rng := rand.New(rand.NewPCG(1, 2))
+			var packets, bytes uint64
+			at := t0
+			for range 20000 {
+				at += int64(rng.IntN(int(sec / 50)))
+				p := randomPacket(rng, at)
+				packets++
+				bytes += uint64(p.IPBytes)
+				c.Update(&p)
+				if c.Stats().Active > c.Config().Capacity {
+					t.Fatalf("%d flows in a cache of %d", c.Stats().Active,
+						c.Config().Capacity)
+				}
+			}
+			c.Flush()
+
+			var gotPackets, gotBytes uint64
+			var ended [flow.EndLackOfResource + 1]uint64
+			for _, r := range col.records {
+				gotPackets += r.Packets + r.PacketsRev
+				gotBytes += r.Bytes + r.BytesRev
+				ended[r.EndReason]++
+				if r.TimeFirst > r.TimeLast {
+					t.Fatalf("record with time first after time last: %+v", r)
+				}
+			}
+			if gotPackets != packets || gotBytes != bytes {
+				t.Fatalf("records hold %d packets %d bytes, fed %d packets %d bytes",
+					gotPackets, gotBytes, packets, bytes)
+			}
+			st := c.Stats()
+			if st.Ended != ended || st.Created != uint64(len(col.records)) || st.Active != 0 {
+				t.Fatalf("stats %+v disagree with records %v (%d)", st, ended,
+					len(col.records))
+			}
+			t.Logf("%d records, by end reason %v", len(col.records), ended)
+		})
+	}
+}
+
+func TestEvictionWhenFull(t *testing.T) {
+	c, col := newCache(t, Config{Capacity: Ways})
+	for i := range 3 * Ways {
+		p := pkt("198.18.0.1:1000", "198.18.0.2:1000", udp, t0+int64(i), 100, 0)
+		p.SrcPort = uint16(2000 + i)
+		c.Update(&p)
+	}
+	c.Advance(c.now)
+	if got := len(col.records); got != 2*Ways {
+		t.Fatalf("%d records left a full cache, want %d", got, 2*Ways)
+	}
+	for i, r := range col.records {
+		if r.EndReason != flow.EndLackOfResource || r.Packets != 1 {
+			t.Fatalf("evicted record %d: reason %v packets %d", i, r.EndReason, r.Packets)
+		}
+		// The flow closest to its deadline goes first: the oldest here.
+		if r.SrcPort != uint16(2000+i) {
+			t.Fatalf("evicted record %d has port %d, want the oldest flow %d", i,
+				r.SrcPort, 2000+i)
+		}
+	}
+}
+
+func TestVLANInKey(t *testing.T) {
+	c, col := newCache(t, Config{})
+	for _, vlan := range []uint16{0, 42, 42, 10} {
+		p := pkt(a, b, tcp, t0, 60, ack)
+		p.VLAN = vlan
+		c.Update(&p)
+	}
+	c.Flush()
+	got := map[uint16]uint64{}
+	for _, r := range col.records {
+		got[r.VLAN] += r.Packets
+	}
+	if len(col.records) != 3 || got[0] != 1 || got[42] != 2 || got[10] != 1 {
+		t.Fatalf("packets by VLAN %v in %d records, want 0:1 42:2 10:1 in 3", got,
+			len(col.records))
+	}
+}

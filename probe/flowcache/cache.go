@@ -1,0 +1,234 @@
+package flowcache
+
+import (
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
+
+// Sink receives batches of finished records. It takes ownership of batch and returns
+// an empty slice (length 0, capacity at least 1) that the cache fills next. Returning
+// batch[:0] is allowed once the records have been copied out.
+type Sink func(batch []flow.Record) []flow.Record
+
+// Stats counts what a Cache did. Every record ever created ends up in exactly one of
+// the Ended counters once the cache is flushed.
+type Stats struct {
+	Packets uint64 // packets given to Update
+	Merged  uint64 // partial flows given to Merge
+	Created uint64 // flow records opened
+	Active  int    // flows in the cache now
+	// Ended counts records handed to the Sink, indexed by flow.EndReason.
+	Ended [flow.EndLackOfResource + 1]uint64
+}
+
+// Cache turns packets into flow records; see the package comment for the rules.
+type Cache struct {
+	cfg Config
+
+	// Slot s of bucket b is index b*Ways+s in the three slices below. A tag of 0
+	// marks a free slot.
+	tags      []uint32
+	deadlines []int64
+	records   []flow.Record
+	mask      uint64 // bucket count - 1
+
+	activeNs, inactiveNs, finWaitNs int64
+
+	sweep sweeper
+
+	out  []flow.Record
+	sink Sink
+
+	now   int64 // the latest packet or tick time seen
+	stats Stats
+}
+
+// New returns a Cache that hands finished records to sink in batches of
+// cfg.BatchSize. It allocates all the memory the cache will use.
+func New(cfg Config, sink Sink) (*Cache, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	buckets := cfg.Capacity / Ways
+	c := &Cache{
+		cfg:        cfg,
+		tags:       make([]uint32, cfg.Capacity),
+		deadlines:  make([]int64, cfg.Capacity),
+		records:    make([]flow.Record, cfg.Capacity),
+		mask:       uint64(buckets - 1),
+		activeNs:   int64(cfg.ActiveTimeout),
+		inactiveNs: int64(cfg.InactiveTimeout),
+		finWaitNs:  int64(cfg.FINWait),
+		out:        make([]flow.Record, 0, cfg.BatchSize),
+		sink:       sink,
+	}
+	c.sweep.init(buckets, int64(cfg.SweepPeriod))
+	return c, nil
+}
+
+// Config returns the configuration in effect, defaults filled in.
+func (c *Cache) Config() Config { return c.cfg }
+
+// Stats returns the counters so far.
+func (c *Cache) Stats() Stats { return c.stats }
+
+// Update accounts one packet to its flow, opening a flow when there is none.
+func (c *Cache) Update(p *flow.Packet) {
+	c.stats.Packets++
+	c.advance(p.Timestamp)
+
+	h := hashKey(&p.Key)
+	slot, reverse := c.lookup(&p.Key, h, p.Timestamp, p.TCPFlags)
+	if slot < 0 {
+		slot = c.open(&p.Key, h, p.Timestamp)
+		r := &c.records[slot]
+		r.SrcMAC, r.DstMAC = p.SrcMAC, p.DstMAC
+		r.ICMPTypeCode = p.ICMPTypeCode
+		r.IfIndex = p.IfIndex
+		r.Direction = p.Direction
+		r.Tunnel = p.Tunnel
+	}
+
+	r := &c.records[slot]
+	if reverse {
+		r.PacketsRev++
+		r.BytesRev += uint64(p.IPBytes)
+		r.TCPFlagsRev |= p.TCPFlags
+	} else {
+		r.Packets++
+		r.Bytes += uint64(p.IPBytes)
+		r.TCPFlags |= p.TCPFlags
+	}
+	c.touch(slot, p.Timestamp, p.Timestamp, p.TCPFlags)
+}
+
+// lookup returns the slot of the flow k (whose hash is h) belongs to and whether k is its reverse
+// direction, or -1 when there is none. A flow that is over its deadline at ts, or a
+// closing TCP flow that sees a new SYN, is exported first and reported as absent.
+func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bool) {
+	tag := uint32(h>>32) | 1
+	base := int(h&c.mask) * Ways
+	tags := c.tags[base : base+Ways : base+Ways]
+
+	var rev flow.Key
+	if !c.cfg.Split {
+		rev = k.Reverse()
+	}
+	for i, t := range tags {
+		if t != tag {
+			continue
+		}
+		s := base + i
+		r := &c.records[s]
+		reverse := false
+		if r.Key != *k {
+			if c.cfg.Split || r.Key != rev {
+				continue
+			}
+			reverse = true
+		}
+		if ts >= c.deadlines[s] || r.EndReason == flow.EndOfFlow &&
+			tcpFlags&(flow.TCPSyn|flow.TCPAck) == flow.TCPSyn {
+			c.expire(s, ts)
+			return -1, false
+		}
+		return s, reverse
+	}
+	return -1, false
+}
+
+// open claims a slot for a new flow of key k (hash h), pushing out the flow closest to its
+// deadline when the bucket is full, and returns it with counters at zero.
+func (c *Cache) open(k *flow.Key, h uint64, ts int64) int {
+	base := int(h&c.mask) * Ways
+	tags := c.tags[base : base+Ways : base+Ways]
+
+	slot := -1
+	for i, t := range tags {
+		if t == 0 {
+			slot = base + i
+			break
+		}
+	}
+	if slot < 0 {
+		slot = base
+		for i := 1; i < Ways; i++ {
+			if c.deadlines[base+i] < c.deadlines[slot] {
+				slot = base + i
+			}
+		}
+		c.evict(slot, ts)
+	}
+
+	c.tags[slot] = uint32(h>>32) | 1
+	c.records[slot] = flow.Record{Key: *k, TimeFirst: ts, TimeLast: ts}
+	c.stats.Created++
+	c.stats.Active++
+	return slot
+}
+
+// touch extends the flow times of slot to cover first..last and moves its deadline.
+func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
+	r := &c.records[slot]
+	r.TimeFirst = min(r.TimeFirst, first)
+	r.TimeLast = max(r.TimeLast, last)
+
+	deadline := min(r.TimeLast+c.inactiveNs, r.TimeFirst+c.activeNs)
+	switch {
+	case tcpFlags&flow.TCPRst != 0:
+		deadline = last
+		r.EndReason = flow.EndOfFlow
+	case tcpFlags&flow.TCPFin != 0 && r.EndReason != flow.EndOfFlow:
+		deadline = min(deadline, last+c.finWaitNs)
+		r.EndReason = flow.EndOfFlow
+	case r.EndReason == flow.EndOfFlow:
+		deadline = min(deadline, c.deadlines[slot])
+	}
+	c.deadlines[slot] = deadline
+	if deadline <= last {
+		c.expire(slot, last)
+	}
+}
+
+// expire exports the flow in slot with the reason its state gives at time now.
+func (c *Cache) expire(slot int, now int64) {
+	r := &c.records[slot]
+	reason := r.EndReason
+	if reason != flow.EndOfFlow {
+		reason = flow.EndActive
+		if now-r.TimeLast >= c.inactiveNs {
+			reason = flow.EndIdle
+		}
+	}
+	c.release(slot, reason)
+}
+
+// evict pushes out the flow in slot to make room: it leaves with its own reason when
+// it was due anyway, else with EndLackOfResource.
+func (c *Cache) evict(slot int, now int64) {
+	if now >= c.deadlines[slot] {
+		c.expire(slot, now)
+		return
+	}
+	c.release(slot, flow.EndLackOfResource)
+}
+
+// release frees slot and queues its record with the given end reason.
+func (c *Cache) release(slot int, reason flow.EndReason) {
+	c.tags[slot] = 0
+	c.stats.Active--
+	c.stats.Ended[reason]++
+	c.out = append(c.out, c.records[slot])
+	c.out[len(c.out)-1].EndReason = reason
+	if len(c.out) >= c.cfg.BatchSize {
+		c.emit()
+	}
+}
+
+// emit hands the queued records to the sink.
+func (c *Cache) emit() {
+	if len(c.out) == 0 {
+		return
+	}
+	c.out = c.sink(c.out)[:0]
+}

@@ -1,0 +1,29 @@
+// Package flowcache aggregates parsed packets into flow records.
+//
+// A Cache is a fixed-size, set-associative hash table: a key hashes to one bucket of
+// Ways slots, and a new flow that finds its bucket full pushes out the slot closest to
+// its deadline. Nothing is ever dropped: a pushed-out flow is exported with
+// EndLackOfResource (or with its own reason when it had already timed out).
+//
+// Flows end on packet time, never on the wall clock, so a trace replays to the same
+// records every time:
+//   - inactive timeout (EndIdle): no packet for InactiveTimeout;
+//   - active timeout (EndActive): the flow began ActiveTimeout ago; the next packet
+//     starts a new record;
+//   - TCP end (EndOfFlow): a RST ends the flow at once; a FIN ends it FINWait later, so
+//     that the peer's FIN and the final ACK still count in the same biflow (with
+//     FINWait 0 the flow ends at the FIN, as ipfixprobe does, and the reply opens a new
+//     record); a SYN that reuses the ports of a closing flow ends it at once;
+//   - shutdown or end of a trace (EndForced): Flush.
+//
+// A sweep walks a slice of the table every time packet time (or Advance) moves on, so
+// that a whole pass takes SweepPeriod; a flow expires at most SweepPeriod after its
+// deadline even when no packet touches its bucket.
+//
+// Memory: every slot costs the size of a flow.Record (160 bytes on 64-bit) plus a
+// 4-byte hash tag and an 8-byte deadline, 172 bytes per flow in all, allocated once
+// in New. The default capacity of 262,144 flows takes 45 MB.
+//
+// A Cache is not safe for concurrent use: each capture worker owns its own, which is
+// what lets the per-packet path run without locks. Update and Merge do not allocate.
+package flowcache

@@ -1,0 +1,43 @@
+package flowcache
+
+import "github.com/flowprobe/flowprobe/probe/flow"
+
+// Merge adds a partial flow, aggregated elsewhere (by the XDP program, for one), to
+// the flow of its key: packet and byte counters of both directions are added, TCP
+// flags are or-ed, and the flow's times widen to cover agg's. In biflow mode a partial
+// flow of the reverse direction lands in the *Rev counters. When no flow exists, agg
+// opens one with its own addresses, MACs, interface and tunnel. agg.EndReason is
+// ignored: timeouts and TCP end work as for packets, on agg.TimeLast.
+func (c *Cache) Merge(agg *flow.Record) {
+	c.stats.Merged++
+	c.advance(agg.TimeLast)
+
+	flags := agg.TCPFlags | agg.TCPFlagsRev
+	h := hashKey(&agg.Key)
+	slot, reverse := c.lookup(&agg.Key, h, agg.TimeLast, flags)
+	if slot < 0 {
+		slot = c.open(&agg.Key, h, agg.TimeFirst)
+		r := &c.records[slot]
+		r.SrcMAC, r.DstMAC = agg.SrcMAC, agg.DstMAC
+		r.ICMPTypeCode = agg.ICMPTypeCode
+		r.IfIndex = agg.IfIndex
+		r.Direction = agg.Direction
+		r.Tunnel = agg.Tunnel
+	}
+
+	r := &c.records[slot]
+	fwdPackets, fwdBytes, fwdFlags := agg.Packets, agg.Bytes, agg.TCPFlags
+	revPackets, revBytes, revFlags := agg.PacketsRev, agg.BytesRev, agg.TCPFlagsRev
+	if reverse {
+		fwdPackets, revPackets = revPackets, fwdPackets
+		fwdBytes, revBytes = revBytes, fwdBytes
+		fwdFlags, revFlags = revFlags, fwdFlags
+	}
+	r.Packets += fwdPackets
+	r.Bytes += fwdBytes
+	r.TCPFlags |= fwdFlags
+	r.PacketsRev += revPackets
+	r.BytesRev += revBytes
+	r.TCPFlagsRev |= revFlags
+	c.touch(slot, agg.TimeFirst, agg.TimeLast, flags)
+}

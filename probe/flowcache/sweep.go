@@ -1,0 +1,88 @@
+package flowcache
+
+import "github.com/flowprobe/flowprobe/probe/flow"
+
+// sweepSteps is how many slices one pass of the sweep is cut into: small enough that
+// a slice is quick, large enough that a pass does not wait on many tiny time steps.
+const sweepSteps = 64
+
+// sweeper walks the table one slice of buckets at a time as time moves on.
+type sweeper struct {
+	buckets int   // buckets in the table
+	step    int   // buckets per slice
+	stepNs  int64 // time between two slices
+	next    int64 // time the next slice is due
+	cursor  int   // first bucket of the next slice
+	started bool  // whether a time was seen yet
+}
+
+func (w *sweeper) init(buckets int, periodNs int64) {
+	w.buckets = buckets
+	w.step = max(buckets/sweepSteps, 1)
+	slices := (buckets + w.step - 1) / w.step
+	w.stepNs = max(periodNs/int64(slices), 1)
+}
+
+// advance moves the cache's clock to now and runs the sweep slices that are due. A
+// jump in time of more than one pass runs one full pass, not many.
+func (c *Cache) advance(now int64) {
+	w := &c.sweep
+	if !w.started {
+		w.started = true
+		c.now = now
+		w.next = now + w.stepNs
+		return
+	}
+	if now <= c.now {
+		return
+	}
+	c.now = now
+	if now < w.next {
+		return
+	}
+	for swept := 0; now >= w.next && swept < w.buckets; swept += w.step {
+		c.sweepSlice(w.cursor, min(w.cursor+w.step, w.buckets), now)
+		w.cursor += w.step
+		if w.cursor >= w.buckets {
+			w.cursor = 0
+		}
+		w.next += w.stepNs
+	}
+	if now >= w.next {
+		w.next = now + w.stepNs
+	}
+}
+
+// sweepSlice exports the flows of buckets [from, to) whose deadline has passed.
+func (c *Cache) sweepSlice(from, to int, now int64) {
+	for s := from * Ways; s < to*Ways; s++ {
+		if c.tags[s] != 0 && now >= c.deadlines[s] {
+			c.expire(s, now)
+		}
+	}
+}
+
+// Advance tells the cache the time is now (Unix nanoseconds): it runs the sweep that
+// is due and hands any finished records to the sink, even a part batch, so that a
+// quiet link does not hold records back. Time never moves backwards: an earlier now
+// only flushes the batch.
+func (c *Cache) Advance(now int64) {
+	c.advance(now)
+	c.emit()
+}
+
+// Flush ends every flow: those already over their deadline with their own reason,
+// the rest with EndForced, and hands all records to the sink. The cache stays usable.
+func (c *Cache) Flush() {
+	for s := range c.tags {
+		if c.tags[s] == 0 {
+			continue
+		}
+		if c.now >= c.deadlines[s] {
+			c.expire(s, c.now)
+		} else {
+			c.release(s, flow.EndForced)
+		}
+	}
+	c.emit()
+}

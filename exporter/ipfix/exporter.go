@@ -1,0 +1,129 @@
+package ipfix
+
+import (
+	"errors"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
+
+// ErrClosed is returned by an Exporter used after Close.
+var ErrClosed = errors.New("ipfix: exporter closed")
+
+// Exporter sends flow records to one IPFIX collector. It implements flow.Exporter.
+//
+// Export packs records into messages of at most Options.MTU bytes and sends each
+// message when it is full; Flush sends the last, partly filled one, so the flow
+// engine should call Flush whenever it has nothing more to export for a while.
+type Exporter struct {
+	opts   Options
+	core   *core
+	cur    *message
+	sender sender
+	closed bool
+}
+
+var _ flow.Exporter = (*Exporter)(nil)
+
+// sender is the transport: it sends or queues a finished message and hands back an
+// empty one to fill next.
+type sender interface {
+	send(m *message) (*message, error)
+	flush() error
+	close() error
+}
+
+// core is what both transports share.
+type core struct {
+	opts     Options
+	tmplMsg  []byte // a whole template message; its header is stamped at each send
+	counters counters
+}
+
+// New validates opts, opens the transport and returns an Exporter. On UDP the socket
+// is connected to the collector at once. On TCP the connection is made in the
+// background, so New succeeds while the collector is down; records wait for it in a
+// bounded buffer. New fails only for bad options or an address that does not resolve.
+func New(opts Options) (*Exporter, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	set, err := templateSet(opts.Milliseconds)
+	if err != nil {
+		return nil, err
+	}
+	c := &core{opts: opts, tmplMsg: append(make([]byte, headerLen), set...)}
+
+	var s sender
+	if opts.Transport == TCP {
+		s, err = newTCPSender(c)
+	} else {
+		s, err = newUDPSender(c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Exporter{opts: opts, core: c, cur: newMessage(opts.MTU), sender: s}, nil
+}
+
+// Export encodes records and sends every message that fills up. It keeps no
+// reference to records. An error means some records were dropped (they are counted
+// in Stats); the rest were sent or buffered, and later calls go on exporting.
+func (e *Exporter) Export(records []flow.Record) error {
+	if e.closed {
+		return ErrClosed
+	}
+	var first error
+	for i := range records {
+		r := &records[i]
+		if e.cur.add(r, e.opts.Milliseconds) {
+			continue
+		}
+		if err := e.ship(); err != nil && first == nil {
+			first = err
+		}
+		// An empty message always has room for one record: MTU is at least 512.
+		e.cur.add(r, e.opts.Milliseconds)
+	}
+	return first
+}
+
+// Flush sends the partly filled message, and on TCP whatever waits for the
+// connection if it is up.
+func (e *Exporter) Flush() error {
+	if e.closed {
+		return ErrClosed
+	}
+	var first error
+	if e.cur.records > 0 {
+		first = e.ship()
+	}
+	if err := e.sender.flush(); err != nil && first == nil {
+		first = err
+	}
+	return first
+}
+
+// Close flushes, waits on TCP up to Options.CloseTimeout for buffered records to be
+// delivered, and releases the socket and background goroutines. Records still
+// undelivered then are counted as dropped.
+func (e *Exporter) Close() error {
+	if e.closed {
+		return ErrClosed
+	}
+	err := e.Flush()
+	e.closed = true
+	return errors.Join(err, e.sender.close())
+}
+
+// Stats returns the counters. It is safe to call from any goroutine.
+func (e *Exporter) Stats() Stats {
+	return e.core.counters.snapshot()
+}
+
+func (e *Exporter) ship() error {
+	e.cur.closeSet()
+	next, err := e.sender.send(e.cur)
+	e.cur = next
+	return err
+}

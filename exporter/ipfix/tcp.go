@@ -1,0 +1,241 @@
+package ipfix
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// tcpSender sends messages over one TCP connection at a time and makes a new one,
+// with exponential backoff, whenever the collector goes away. Every new connection
+// starts with the templates and a sequence number of 0, since it is a new transport
+// session. Messages wait in a queue bounded by Options.BufferRecords while there is
+// no connection; a message whose write fails stays queued and is sent again, whole,
+// on the next connection.
+//
+// The kernel accepts writes after the collector has gone until its reset comes
+// back, so a few messages written in that window are lost without an error; a
+// reader goroutine watches each connection for the collector's close to keep that
+// window short.
+type tcpSender struct {
+	c      *core
+	dialer net.Dialer
+
+	conns  chan net.Conn // connections made by dialLoop
+	redial chan struct{} // asks dialLoop for a connection
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	conn net.Conn
+	dead chan struct{} // closed when conn's peer closes or resets it
+	seq  uint32
+
+	queue  []*message // queue[head:] wait to be written
+	head   int
+	queued int // records in the queue
+	free   []*message
+}
+
+func newTCPSender(c *core) (*tcpSender, error) {
+	if _, err := net.ResolveTCPAddr("tcp", c.opts.Address); err != nil {
+		return nil, fmt.Errorf("ipfix: tcp collector %s: %w", c.opts.Address, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &tcpSender{
+		c:      c,
+		dialer: net.Dialer{Timeout: c.opts.WriteTimeout},
+		conns:  make(chan net.Conn, 1),
+		redial: make(chan struct{}, 1),
+		ctx:    ctx,
+		cancel: cancel,
+	}
+	s.wg.Add(1)
+	go s.dialLoop()
+	s.redial <- struct{}{}
+	return s, nil
+}
+
+// dialLoop makes a connection each time one is asked for, retrying with backoff.
+func (s *tcpSender) dialLoop() {
+	defer s.wg.Done()
+	timer := time.NewTimer(0)
+	<-timer.C
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.redial:
+		}
+		backoff := s.c.opts.ReconnectMin
+		for {
+			conn, err := s.dialer.DialContext(s.ctx, "tcp", s.c.opts.Address)
+			if err == nil {
+				select {
+				case s.conns <- conn:
+				case <-s.ctx.Done():
+					_ = conn.Close()
+					return
+				}
+				break
+			}
+			timer.Reset(backoff)
+			select {
+			case <-s.ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C:
+			}
+			backoff = min(2*backoff, s.c.opts.ReconnectMax)
+		}
+	}
+}
+
+// poll notices a lost connection and takes up a new one.
+func (s *tcpSender) poll() {
+	if s.conn != nil {
+		select {
+		case <-s.dead:
+			s.disconnect()
+		default:
+		}
+	}
+	if s.conn == nil {
+		select {
+		case conn := <-s.conns:
+			s.connect(conn)
+		default:
+		}
+	}
+}
+
+func (s *tcpSender) connect(conn net.Conn) {
+	s.conn = conn
+	s.dead = make(chan struct{})
+	s.seq = 0
+	s.c.counters.connects.Add(1)
+	s.c.counters.connected.Store(true)
+
+	s.wg.Add(1)
+	go func(dead chan struct{}) {
+		defer s.wg.Done()
+		// A collector sends nothing on an IPFIX session; a read returns only when
+		// the peer closes or resets the connection, or this side closes it.
+		_, _ = io.Copy(io.Discard, conn)
+		close(dead)
+	}(s.dead)
+
+	stamp(s.c.tmplMsg, s.c.opts.Now().Unix(), 0, s.c.opts.ObservationDomainID)
+	if s.write(s.c.tmplMsg) {
+		s.c.counters.templatesSent.Add(1)
+	}
+}
+
+func (s *tcpSender) disconnect() {
+	_ = s.conn.Close()
+	s.conn = nil
+	s.c.counters.disconnects.Add(1)
+	s.c.counters.connected.Store(false)
+	select {
+	case s.redial <- struct{}{}:
+	default:
+	}
+}
+
+// write writes b whole or drops the connection and reports false.
+func (s *tcpSender) write(b []byte) bool {
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.c.opts.WriteTimeout))
+	if _, err := s.conn.Write(b); err != nil {
+		s.c.counters.writeErrors.Add(1)
+		s.disconnect()
+		return false
+	}
+	return true
+}
+
+// drain writes queued messages while the connection holds.
+func (s *tcpSender) drain() {
+	for s.head < len(s.queue) && s.conn != nil {
+		m := s.queue[s.head]
+		stamp(m.buf, s.c.opts.Now().Unix(), s.seq, s.c.opts.ObservationDomainID)
+		if !s.write(m.buf) {
+			return
+		}
+		s.seq += uint32(m.records)
+		s.queued -= m.records
+		s.c.counters.recordsSent.Add(uint64(m.records))
+		s.c.counters.messagesSent.Add(1)
+		s.c.counters.buffered.Store(uint64(s.queued))
+		s.queue[s.head] = nil
+		s.head++
+		m.reset()
+		s.free = append(s.free, m)
+	}
+	if s.head == len(s.queue) {
+		s.queue, s.head = s.queue[:0], 0
+	}
+}
+
+func (s *tcpSender) send(m *message) (*message, error) {
+	s.poll()
+	s.drain()
+	if s.queued+m.records > s.c.opts.BufferRecords {
+		n := m.records
+		s.c.counters.recordsDropped.Add(uint64(n))
+		m.reset()
+		return m, fmt.Errorf("ipfix: no connection to %s, buffer full: %d records dropped",
+			s.c.opts.Address, n)
+	}
+	s.queue = append(s.queue, m)
+	s.queued += m.records
+	s.c.counters.buffered.Store(uint64(s.queued))
+	s.drain()
+
+	if n := len(s.free); n > 0 {
+		next := s.free[n-1]
+		s.free = s.free[:n-1]
+		return next, nil
+	}
+	return newMessage(s.c.opts.MTU), nil
+}
+
+func (s *tcpSender) flush() error {
+	s.poll()
+	s.drain()
+	return nil
+}
+
+func (s *tcpSender) close() error {
+	deadline := time.Now().Add(s.c.opts.CloseTimeout)
+	for s.poll(); s.queued > 0 && time.Now().Before(deadline); s.poll() {
+		s.drain()
+		if s.queued > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	s.cancel()
+	if s.conn != nil {
+		_ = s.conn.Close()
+		s.conn = nil
+		s.c.counters.connected.Store(false)
+	}
+	s.wg.Wait()
+	select {
+	case conn := <-s.conns:
+		_ = conn.Close()
+	default:
+	}
+
+	var err error
+	if s.queued > 0 {
+		s.c.counters.recordsDropped.Add(uint64(s.queued))
+		err = fmt.Errorf("ipfix: no connection to %s: %d buffered records dropped at close",
+			s.c.opts.Address, s.queued)
+		s.queued = 0
+		s.c.counters.buffered.Store(0)
+	}
+	return err
+}

@@ -1,0 +1,9 @@
+// Package xdpflow holds flowprobe's XDP fast path: the BPF program that parses frames up
+// to L4 and counts them into per-CPU flow tables, its generated bindings, and the Go
+// side that loads it, swaps its tables and reads them.
+//
+// Every frame the program sees ends in exactly one place: a flow table entry, a ring
+// buffer event (its table was full), the lost counter (table and ring buffer full), or
+// an unparsed counter naming the reason. Counters.Total adds the last three up, so a
+// caller can prove that nothing was lost.
+package xdpflow

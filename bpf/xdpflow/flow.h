@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The records the XDP program shares with user space. The Go side (types.go) mirrors
+ * them byte for byte, and a test checks the sizes against the BTF of the object.
+ */
+#ifndef FLOWPROBE_FLOW_H
+#define FLOWPROBE_FLOW_H
+
+/* The same layout as flow.Key in Go: addresses in 16 bytes (IPv4 as ::ffff:a.b.c.d),
+ * ports and VLAN in host byte order, ICMP ports 0. Every byte is written, padding
+ * included, because the whole struct is hashed. */
+struct flow_key {
+	__u32 src[4];
+	__u32 dst[4];
+	__u16 src_port;
+	__u16 dst_port;
+	__u16 vlan;
+	__u8 protocol;
+	__u8 ip_version;
+};
+
+/* One flow's counters on one CPU. Times are bpf_ktime_get_ns (CLOCK_MONOTONIC). */
+struct flow_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u8 src_mac[6];
+	__u8 dst_mac[6];
+	__u16 icmp_type_code;
+	__u8 tcp_flags;
+	__u8 pad;
+};
+
+/* One frame that found its table full, sent through the ring buffer. */
+struct packet_event {
+	struct flow_key key;
+	__u64 time_ns;
+	__u32 ip_bytes;
+	__u8 tcp_flags;
+	__u8 pad;
+	__u16 icmp_type_code;
+	__u8 src_mac[6];
+	__u8 dst_mac[6];
+	__u32 pad2;
+};
+
+/* Indexes of the per-CPU counters array. */
+enum counter {
+	CNT_TABLE_FULL = 0, /* frames sent to the ring buffer because the table was full */
+	CNT_RING_LOST,      /* frames lost: table full and ring buffer full */
+	CNT_SHORT_L2,       /* frame shorter than its Ethernet or VLAN header */
+	CNT_VLAN_LIMIT,     /* more VLAN tags than the parser skips */
+	CNT_NOT_IP,         /* neither IPv4 nor IPv6 (ARP, MPLS, PPPoE, ...) */
+	CNT_SHORT_L3,       /* IP header or IPv6 extension header cut short */
+	CNT_BAD_L3,         /* IP version field or IPv4 header length wrong */
+	CNT_IPV6_EXT_LIMIT, /* more IPv6 extension headers than the parser skips */
+	CNT_SHORT_L4,       /* TCP, UDP, SCTP or ICMP header cut short */
+	CNT_MAX,
+};
+
+#endif

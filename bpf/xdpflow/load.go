@@ -1,0 +1,201 @@
+package xdpflow
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/cilium/ebpf"
+)
+
+// Layout says how the flow tables are organised in the kernel.
+type Layout int
+
+const (
+	// PerCPUTables gives every CPU its own BPF_MAP_TYPE_HASH, found through an
+	// array of maps indexed by CPU. A flow seen on two CPUs has an entry in both.
+	PerCPUTables Layout = iota
+	// PerCPUValues uses one BPF_MAP_TYPE_PERCPU_HASH: keys are shared by all CPUs
+	// and every entry holds one value per possible CPU, so it costs that much more
+	// memory per flow.
+	PerCPUValues
+)
+
+// String names the layout as the benchmarks and logs print it.
+func (l Layout) String() string {
+	if l == PerCPUValues {
+		return "percpu-hash"
+	}
+	return "hash-per-cpu"
+}
+
+// Config sets up the program before it is loaded. The zero value is usable.
+type Config struct {
+	// Layout of the flow tables; PerCPUTables by default.
+	Layout Layout
+	// TableEntries is the capacity of one flow table (of each CPU's table with
+	// PerCPUTables); 65536 when 0. Memory for it is allocated up front, twice,
+	// because the tables are double-buffered.
+	TableEntries uint32
+	// RingBytes is the size of the ring buffer for frames that find their table
+	// full; a power of two and a multiple of the page size, 1 MiB when 0.
+	RingBytes uint32
+	// Drop makes the program drop every frame after counting it, for a port that
+	// only receives mirrored traffic. By default frames pass on to the kernel.
+	Drop bool
+}
+
+const defaultTableEntries = 65536
+
+// Objects is the loaded XDP program with its maps. Close releases them; the program
+// stays attached to an interface only as long as some link holds it.
+//
+// The flow tables are double-buffered: the program writes to one set while user space
+// reads the other (see Swap). An Objects is not safe for concurrent use.
+type Objects struct {
+	// Program is the XDP program to attach.
+	Program *ebpf.Program
+	// Ring is the ring buffer of PacketEvents for frames that found their table full.
+	Ring *ebpf.Map
+
+	layout   Layout
+	outer    *ebpf.Map
+	counters *ebpf.Map
+	sets     [2][]*ebpf.Map
+	active   int
+}
+
+// Load loads the program and creates its maps and both sets of flow tables. It needs
+// CAP_BPF (or root); without it the error says so.
+func Load(cfg Config) (*Objects, error) {
+	spec, err := loadSpec(cfg.Layout)
+	if err != nil {
+		return nil, err
+	}
+
+	slots := 1
+	if cfg.Layout == PerCPUTables {
+		if slots, err = ebpf.PossibleCPU(); err != nil {
+			return nil, fmt.Errorf("count possible cpus: %w", err)
+		}
+	}
+	entries := cfg.TableEntries
+	if entries == 0 {
+		entries = defaultTableEntries
+	}
+
+	tables := spec.Maps["tables"]
+	tables.MaxEntries = uint32(slots)
+	inner := tables.InnerMap.Copy()
+	inner.MaxEntries = entries
+	if cfg.RingBytes != 0 {
+		spec.Maps["overflow"].MaxEntries = cfg.RingBytes
+	}
+	if cfg.Drop {
+		if err := spec.Variables["cfg_drop"].Set(uint8(1)); err != nil {
+			return nil, fmt.Errorf("set drop flag: %w", err)
+		}
+	}
+
+	var objs struct {
+		Program  *ebpf.Program `ebpf:"flowprobe_xdp"`
+		Tables   *ebpf.Map     `ebpf:"tables"`
+		Overflow *ebpf.Map     `ebpf:"overflow"`
+		Counters *ebpf.Map     `ebpf:"counters"`
+	}
+	if err := spec.LoadAndAssign(&objs, nil); err != nil {
+		return nil, permissionHint(fmt.Errorf("load xdp flow program: %w", err))
+	}
+	o := &Objects{
+		Program:  objs.Program,
+		Ring:     objs.Overflow,
+		layout:   cfg.Layout,
+		outer:    objs.Tables,
+		counters: objs.Counters,
+	}
+
+	for s := range o.sets {
+		for range slots {
+			m, err := ebpf.NewMap(inner)
+			if err != nil {
+				o.Close()
+				return nil, permissionHint(fmt.Errorf("create flow table of %d entries: %w",
+					entries, err))
+			}
+			o.sets[s] = append(o.sets[s], m)
+		}
+	}
+	if err := o.install(0); err != nil {
+		o.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+func loadSpec(l Layout) (*ebpf.CollectionSpec, error) {
+	switch l {
+	case PerCPUTables:
+		return loadFlowHash()
+	case PerCPUValues:
+		return loadFlowPercpu()
+	}
+	return nil, fmt.Errorf("unknown flow table layout %d", l)
+}
+
+// permissionHint adds what the process lacks when the kernel refused for want of
+// privileges.
+func permissionHint(err error) error {
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%w (needs CAP_BPF and CAP_PERFMON, or root)", err)
+	}
+	return err
+}
+
+// install points every slot of the outer array at the tables of set s. The kernel
+// waits for an RCU grace period on each update of an array of maps, so when install
+// returns no program still writes to the tables it replaced.
+func (o *Objects) install(s int) error {
+	for slot, m := range o.sets[s] {
+		if err := o.outer.Put(uint32(slot), m); err != nil {
+			return fmt.Errorf("install flow table %d: %w", slot, err)
+		}
+	}
+	o.active = s
+	return nil
+}
+
+// Layout reports the layout the program was loaded with.
+func (o *Objects) Layout() Layout { return o.layout }
+
+// Counters returns the program's counters summed over all CPUs.
+func (o *Objects) Counters() (Counters, error) {
+	var out Counters
+	var perCPU []uint64
+	for i := range out {
+		if err := o.counters.Lookup(uint32(i), &perCPU); err != nil {
+			return out, fmt.Errorf("read counter %s: %w", Counter(i), err)
+		}
+		for _, v := range perCPU {
+			out[i] += v
+		}
+	}
+	return out, nil
+}
+
+// Close releases the program and all maps. Links attaching the program keep it
+// alive until they are closed themselves.
+func (o *Objects) Close() error {
+	var errs []error
+	closers := []interface{ Close() error }{o.Program, o.Ring, o.outer, o.counters}
+	for _, set := range o.sets {
+		for _, m := range set {
+			closers = append(closers, m)
+		}
+	}
+	for _, c := range closers {
+		if c != nil {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

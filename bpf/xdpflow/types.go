@@ -1,0 +1,98 @@
+package xdpflow
+
+import (
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
+
+// FlowCounters is one flow's counters on one CPU, as the program keeps them in its
+// tables (struct flow_counters in flow.h). Times are bpf_ktime_get_ns readings: the
+// CLOCK_MONOTONIC time in nanoseconds, not wall time.
+type FlowCounters struct {
+	Packets      uint64
+	Bytes        uint64 // IP bytes: the IP total length of each packet, headers included
+	FirstNs      uint64
+	LastNs       uint64
+	SrcMAC       [6]byte // MACs and ICMP type and code of the first packet on this CPU
+	DstMAC       [6]byte
+	ICMPTypeCode uint16
+	TCPFlags     uint8
+	_            uint8
+}
+
+// PacketEvent is one frame the program could not add to its table because the table
+// was full, as it arrives through the ring buffer (struct packet_event in flow.h).
+type PacketEvent struct {
+	Key          flow.Key
+	TimeNs       uint64 // bpf_ktime_get_ns when the frame was seen
+	IPBytes      uint32
+	TCPFlags     uint8
+	_            uint8
+	ICMPTypeCode uint16
+	SrcMAC       [6]byte
+	DstMAC       [6]byte
+	_            uint32
+}
+
+// Packet returns the event as a parsed packet whose Timestamp is still monotonic
+// nanoseconds; the caller adds its wall-clock offset.
+func (e *PacketEvent) Packet() flow.Packet {
+	return flow.Packet{
+		Key:          e.Key,
+		SrcMAC:       e.SrcMAC,
+		DstMAC:       e.DstMAC,
+		Timestamp:    int64(e.TimeNs),
+		IPBytes:      e.IPBytes,
+		TCPFlags:     e.TCPFlags,
+		ICMPTypeCode: e.ICMPTypeCode,
+	}
+}
+
+// Counter indexes the program's per-CPU counters array (enum counter in flow.h).
+type Counter uint32
+
+// The program's counters. CounterTableFull and CounterRingLost count frames that
+// found their table full; the others count frames the program did not parse, by reason.
+const (
+	CounterTableFull    Counter = iota // sent to the ring buffer because the table was full
+	CounterRingLost                    // lost: table full and ring buffer full
+	CounterShortL2                     // shorter than its Ethernet or VLAN header
+	CounterVLANLimit                   // more VLAN tags than the program skips (3)
+	CounterNotIP                       // neither IPv4 nor IPv6 (ARP, MPLS, PPPoE, ...)
+	CounterShortL3                     // IP or IPv6 extension header cut short
+	CounterBadL3                       // wrong IP version or IPv4 header length
+	CounterIPv6ExtLimit                // more IPv6 extension headers than it skips (8)
+	CounterShortL4                     // TCP, UDP, SCTP or ICMP header cut short
+	NumCounters
+)
+
+var counterNames = [NumCounters]string{
+	"table_full", "ring_lost", "short_l2", "vlan_limit", "not_ip", "short_l3",
+	"bad_l3", "ipv6_ext_limit", "short_l4",
+}
+
+// String returns the counter's metric-friendly name.
+func (c Counter) String() string {
+	if c < NumCounters {
+		return counterNames[c]
+	}
+	return "unknown"
+}
+
+// Counters holds the program's counters summed over all CPUs, indexed by Counter.
+type Counters [NumCounters]uint64
+
+// NotAccounted returns how many frames did not reach a flow table: those sent to the
+// ring buffer, those lost, and those not parsed. Frames seen by the program equal
+// this plus the packets counted in the tables.
+func (c *Counters) NotAccounted() uint64 {
+	var n uint64
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// Unparsed returns how many frames the program did not parse, for any reason.
+func (c *Counters) Unparsed() uint64 {
+	return c.NotAccounted() - c[CounterTableFull] - c[CounterRingLost]
+}

@@ -1,0 +1,200 @@
+package pcapfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/capture"
+)
+
+// Options tunes how a file is read. The zero value is ready to use.
+type Options struct {
+	// TickInterval is how much packet time passes between Handler.Tick calls;
+	// 0 means one second.
+	TickInterval time.Duration
+	// Progress receives a progress bar while the file is read. When nil, the bar goes
+	// to stderr if stderr is a terminal and the file has at least ProgressMinSize
+	// bytes, and nowhere otherwise.
+	Progress io.Writer
+	// NoProgress turns the progress bar off even on a terminal.
+	NoProgress bool
+}
+
+// ProgressMinSize is the file size from which a terminal gets a progress bar by
+// default; smaller files are read before a bar would tell anything.
+const ProgressMinSize = 64 << 20
+
+// ctxCheckEvery is how many frames pass between looks at the context and updates of
+// the counters that Stats and the progress bar read.
+const ctxCheckEvery = 1024
+
+// Stats counts what a Source delivered.
+type Stats struct {
+	// Frames is the number of frames handed to the handler.
+	Frames uint64
+	// Bytes is the sum of their captured lengths.
+	Bytes uint64
+}
+
+// Source reads one trace file. It implements capture.Source with one worker.
+type Source struct {
+	path string
+	file *os.File
+	size int64
+	raw  *countingReader
+	rr   *recordReader
+	opts Options
+
+	frames, bytes atomic.Uint64
+}
+
+var _ capture.Source = (*Source)(nil)
+
+// Open opens a pcap or pcapng file, possibly gzip-compressed, and reads its header.
+// It fails with an error naming the file when the format or link type is not
+// supported.
+func Open(path string, opts Options) (*Source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open trace file: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open trace file %s: %w", path, err)
+	}
+	s, err := newSource(path, f, st.Size(), opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.file = f
+	return s, nil
+}
+
+// newSource reads the header of the trace in r, which has size bytes; path names it
+// in errors.
+func newSource(path string, r io.Reader, size int64, opts Options) (*Source, error) {
+	if opts.TickInterval <= 0 {
+		opts.TickInterval = time.Second
+	}
+	raw := &countingReader{r: r}
+	rr, err := newRecordReader(raw)
+	if err != nil {
+		return nil, fmt.Errorf("open trace file %s: %w", path, err)
+	}
+	if _, ok := toCaptureLinkType(rr.fileLinkType); !ok {
+		return nil, fmt.Errorf("open trace file %s: unsupported link type %d (%s)",
+			path, uint16(rr.fileLinkType), rr.fileLinkType)
+	}
+	return &Source{path: path, size: size, raw: raw, rr: rr, opts: opts}, nil
+}
+
+// Workers reports 1: a file is read by one goroutine.
+func (s *Source) Workers() int { return 1 }
+
+// Stats reports what was delivered so far; it is updated every few thousand frames
+// while Run is busy and exactly once Run has returned.
+func (s *Source) Stats() Stats {
+	return Stats{Frames: s.frames.Load(), Bytes: s.bytes.Load()}
+}
+
+// Close closes the file. It is safe to call more than once.
+func (s *Source) Close() error {
+	if s.file == nil {
+		return nil
+	}
+	err := s.file.Close()
+	s.file = nil
+	return err
+}
+
+// Run delivers every frame of the file to handlers[0] in file order, calling Tick
+// whenever packet time has advanced by TickInterval. Tick times never go back, even
+// when the file's timestamps do. Run returns nil at the end of the file or when ctx
+// is cancelled. A record cut short or damaged stops Run with an error naming the file,
+// the packet number and its offset, after every good frame before it was delivered;
+// so does a frame with a link type the parser does not know (possible in pcapng).
+func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
+	if len(handlers) != 1 {
+		return fmt.Errorf("read trace file %s: need 1 handler, got %d", s.path, len(handlers))
+	}
+	if bar := s.progressBar(); bar != nil {
+		stop := bar.start()
+		defer stop()
+	}
+	return s.run(ctx, handlers[0])
+}
+
+func (s *Source) run(ctx context.Context, h capture.Handler) error {
+	var (
+		frame     capture.Frame
+		frames    uint64
+		bytes     uint64
+		lastTick  int64
+		ticked    bool
+		tickEvery = int64(s.opts.TickInterval)
+	)
+	defer func() {
+		s.frames.Store(frames)
+		s.bytes.Store(bytes)
+	}()
+
+	for {
+		if frames%ctxCheckEvery == 0 {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.frames.Store(frames)
+			s.bytes.Store(bytes)
+		}
+
+		offset := s.rr.offset()
+		data, ci, fileLinkType, err := s.rr.next()
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return s.recordError(frames+1, offset, err)
+		}
+		lt, ok := toCaptureLinkType(fileLinkType)
+		if !ok {
+			return fmt.Errorf("read trace file %s: packet %d at offset %d: "+
+				"interface %d has unsupported link type %d (%s)", s.path, frames+1,
+				offset, ci.InterfaceIndex, uint16(fileLinkType), fileLinkType)
+		}
+
+		ts := ci.Timestamp.UnixNano()
+		if !ticked || ts-lastTick >= tickEvery {
+			h.Tick(ts)
+			lastTick, ticked = ts, true
+		}
+
+		frame.Data = data
+		frame.Timestamp = ts
+		frame.WireLen = ci.Length
+		frame.IfIndex = uint32(ci.InterfaceIndex)
+		frame.LinkType = lt
+		h.HandleFrame(&frame)
+		frames++
+		bytes += uint64(len(data))
+	}
+}
+
+// recordError describes why record number n, starting at offset, could not be read.
+func (s *Source) recordError(n uint64, offset int64, err error) error {
+	where := "offset"
+	if s.rr.gzipped {
+		where = "decompressed offset"
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("read trace file %s: packet %d at %s %d: file is truncated: %w",
+			s.path, n, where, offset, err)
+	}
+	return fmt.Errorf("read trace file %s: packet %d at %s %d: %w", s.path, n, where, offset, err)
+}

@@ -1,0 +1,328 @@
+package ipfix
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
+
+// checkRecord compares one decoded data record with the flow it came from.
+func checkRecord(t *testing.T, rec map[fieldKey][]byte, want *flow.Record, ms bool) {
+	t.Helper()
+	icmp := uint16(32)
+	src, dst := fieldKey{0, 8}, fieldKey{0, 12}
+	if want.IPVersion == 6 {
+		icmp, src, dst = 139, fieldKey{0, 27}, fieldKey{0, 28}
+	}
+	start, end := uint16(154), uint16(155)
+	wantStart, wantEnd := ntpMicros(want.TimeFirst), ntpMicros(want.TimeLast)
+	if ms {
+		start, end = 152, 153
+		wantStart, wantEnd = uint64(want.TimeFirst/1e6), uint64(want.TimeLast/1e6)
+	}
+	uints := []struct {
+		name string
+		pen  uint32
+		id   uint16
+		want uint64
+	}{
+		{"flowEndReason", 0, 136, uint64(want.EndReason)},
+		{"octetDeltaCount", 0, 1, want.Bytes},
+		{"reverseOctetDeltaCount", ReversePEN, 1, want.BytesRev},
+		{"packetDeltaCount", 0, 2, want.Packets},
+		{"reversePacketDeltaCount", ReversePEN, 2, want.PacketsRev},
+		{"flowStart", 0, start, wantStart},
+		{"flowEnd", 0, end, wantEnd},
+		{"ipVersion", 0, 60, uint64(want.IPVersion)},
+		{"protocolIdentifier", 0, 4, uint64(want.Protocol)},
+		{"tcpControlBits", 0, 6, uint64(want.TCPFlags)},
+		{"reverseTcpControlBits", ReversePEN, 6, uint64(want.TCPFlagsRev)},
+		{"sourceTransportPort", 0, 7, uint64(want.SrcPort)},
+		{"destinationTransportPort", 0, 11, uint64(want.DstPort)},
+		{"ingressInterface", 0, 10, uint64(want.IfIndex)},
+		{"flowDirection", 0, 61, uint64(want.Direction)},
+		{"icmpTypeCode", 0, icmp, uint64(icmpTypeCode(want))},
+	}
+	for _, u := range uints {
+		if _, ok := rec[fieldKey{u.pen, u.id}]; !ok {
+			t.Errorf("record of %v: no %s", want.SrcIP(), u.name)
+			continue
+		}
+		if got := uintField(rec, u.pen, u.id); got != u.want {
+			t.Errorf("record of %v: %s = %d, want %d", want.SrcIP(), u.name, got, u.want)
+		}
+	}
+	for _, a := range []struct {
+		name      string
+		key       fieldKey
+		got, want []byte
+	}{
+		{"source address", src, rec[src], want.SrcIP().AsSlice()},
+		{"destination address", dst, rec[dst], want.DstIP().AsSlice()},
+		{"sourceMacAddress", fieldKey{0, 56}, rec[fieldKey{0, 56}], want.SrcMAC[:]},
+		{"destinationMacAddress", fieldKey{0, 80}, rec[fieldKey{0, 80}], want.DstMAC[:]},
+	} {
+		if !bytes.Equal(a.got, a.want) {
+			t.Errorf("record of %v: %s = %x, want %x", want.SrcIP(), a.name, a.got, a.want)
+		}
+	}
+}
+
+// exportUDP exports records to a fresh collector and returns the datagrams received.
+func exportUDP(t *testing.T, opts Options, records []flow.Record) ([][]byte, Stats) {
+	t.Helper()
+	c := newUDPCollector(t, "127.0.0.1:0")
+	opts.Address = c.addr()
+	e, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Export(records); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	st := e.Stats()
+	return c.wait(t, int(st.MessagesSent+st.TemplatesSent)), st
+}
+
+func TestExportRoundTrip(t *testing.T) {
+	for _, ms := range []bool{false, true} {
+		t.Run(fmt.Sprintf("milliseconds=%v", ms), func(t *testing.T) {
+			records := sampleRecords(300)
+			msgs, st := exportUDP(t, Options{ObservationDomainID: 4242, Milliseconds: ms}, records)
+			if st.RecordsSent != 300 || st.RecordsDropped != 0 || st.TemplatesSent != 1 {
+				t.Fatalf("stats %+v, want 300 records sent, none dropped, one template message", st)
+			}
+
+			templates := map[uint16][]templateField{}
+			var got []map[fieldKey][]byte
+			seq := uint32(0)
+			for i, b := range msgs {
+				m, err := decodeMessage(b, templates)
+				if err != nil {
+					t.Fatalf("datagram %d: %v", i, err)
+				}
+				if i == 0 && len(m.templates) != 2 {
+					t.Fatalf("first message holds templates %v, want 256 and 257", m.templates)
+				}
+				if m.domain != 4242 || m.seq != seq || m.length > DefaultMTU {
+					t.Fatalf("message %d: domain %d seq %d length %d, want 4242, %d, <= %d",
+						i, m.domain, m.seq, m.length, seq, DefaultMTU)
+				}
+				seq += uint32(len(m.records))
+				got = append(got, m.records...)
+			}
+			if len(got) != len(records) {
+				t.Fatalf("decoded %d records, want %d", len(got), len(records))
+			}
+			for i := range records {
+				checkRecord(t, got[i], &records[i], ms)
+			}
+		})
+	}
+}
+
+// TestMessagesFillMTU checks that no message exceeds the MTU and that every full
+// message really had no room for the record that follows it.
+func TestMessagesFillMTU(t *testing.T) {
+	for _, mtu := range []int{512, 1458, 9000} {
+		t.Run(fmt.Sprint(mtu), func(t *testing.T) {
+			records := sampleRecords(500)
+			msgs, _ := exportUDP(t, Options{MTU: mtu}, records)
+			templates := map[uint16][]templateField{}
+			next := 0
+			for i, b := range msgs {
+				m, err := decodeMessage(b, templates)
+				if err != nil {
+					t.Fatalf("datagram %d: %v", i, err)
+				}
+				if m.length > mtu {
+					t.Fatalf("datagram %d: %d bytes, mtu %d", i, m.length, mtu)
+				}
+				next += len(m.records)
+				if len(m.records) == 0 || next == len(records) {
+					continue
+				}
+				n, id := recordLen(&records[next])
+				if m.recordTIDs[len(m.recordTIDs)-1] != id {
+					n += setHeaderLen
+				}
+				if m.length+n <= mtu {
+					t.Errorf("datagram %d: %d bytes sent although record %d (%d bytes) fit",
+						i, m.length, next, n)
+				}
+			}
+		})
+	}
+}
+
+func TestTemplateRefresh(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     Options
+		step     time.Duration // clock advance per exported message
+		messages int
+		want     []int // indices of the datagrams that must be template messages
+	}{
+		{"every 3 messages", Options{TemplateRefreshMessages: 3}, 0, 7, []int{0, 4, 8}},
+		{"every 10 s", Options{TemplateRefresh: 10 * time.Second}, 4 * time.Second, 7,
+			[]int{0, 4, 8}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newUDPCollector(t, "127.0.0.1:0")
+			now := time.Unix(1772366400, 0)
+			tt.opts.Address = c.addr()
+			tt.opts.Now = func() time.Time { return now }
+			e, err := New(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range tt.messages {
+				if err := e.Export(sampleRecords(1 + i)[i:]); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				now = now.Add(tt.step)
+			}
+			st := e.Stats()
+			msgs := c.wait(t, int(st.MessagesSent+st.TemplatesSent))
+			var got []int
+			templates := map[uint16][]templateField{}
+			for i, b := range msgs {
+				m, err := decodeMessage(b, templates)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(m.templates) > 0 {
+					got = append(got, i)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("template messages at %v, want %v", got, tt.want)
+			}
+			_ = e.Close()
+		})
+	}
+}
+
+// TestUDPRefusedKeepsExporting sends to a port nobody listens on, so the kernel
+// reports ICMP port unreachable; then a collector appears and must get every
+// message sent after it started.
+func TestUDPRefusedKeepsExporting(t *testing.T) {
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	e, err := New(Options{Address: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for i := range 10 {
+		if err := e.Export(sampleRecords(i + 1)[i:]); err != nil {
+			t.Fatalf("export while nobody listens: %v", err)
+		}
+		if err := e.Flush(); err != nil {
+			t.Fatalf("flush while nobody listens: %v", err)
+		}
+		time.Sleep(time.Millisecond) // let the ICMP error come back
+	}
+	if st := e.Stats(); st.Refused == 0 {
+		t.Fatalf("no refused write counted: %+v", st)
+	}
+
+	c := newUDPCollector(t, addr)
+	records := sampleRecords(40)
+	for i := range records {
+		if err := e.Export(records[i : i+1]); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := c.wait(t, len(records))
+	templates := map[uint16][]templateField{}
+	if _, err := decodeMessage(e.core.tmplMsg, templates); err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range msgs {
+		m, err := decodeMessage(b, templates)
+		if err != nil || len(m.records) != 1 {
+			t.Fatalf("datagram %d: %d records, %v", i, len(m.records), err)
+		}
+		checkRecord(t, m.records[0], &records[i], false)
+	}
+	if st := e.Stats(); st.RecordsSent != 50 || st.RecordsDropped != 0 {
+		t.Errorf("stats %+v, want 50 records sent and none dropped", st)
+	}
+}
+
+func TestOptionsErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"no port", Options{Address: "127.0.0.1"}, "collector address"},
+		{"bad transport", Options{Address: "127.0.0.1:4739", Transport: "sctp"}, "transport"},
+		{"small mtu", Options{Address: "127.0.0.1:4739", MTU: 100}, "mtu 100"},
+		{"huge mtu", Options{Address: "127.0.0.1:4739", MTU: 70000}, "mtu 70000"},
+		{"negative buffer", Options{Address: "127.0.0.1:4739", BufferRecords: -1}, "buffer"},
+		{"negative refresh", Options{Address: "127.0.0.1:4739", TemplateRefreshMessages: -1},
+			"refresh"},
+		{"bad tcp host", Options{Address: "no-such-host.invalid:4739", Transport: TCP},
+			"tcp collector"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := New(tt.opts)
+			if err == nil {
+				_ = e.Close()
+				t.Fatalf("New(%+v) succeeded", tt.opts)
+			}
+			if !bytes.Contains([]byte(err.Error()), []byte(tt.want)) {
+				t.Errorf("error %q does not mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNTPMicros(t *testing.T) {
+	tests := []struct {
+		name string
+		unix time.Time
+	}{
+		{"epoch", time.Unix(0, 0)},
+		{"whole second", time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)},
+		{"one microsecond", time.Date(2026, 3, 1, 12, 0, 0, 1_000, time.UTC)},
+		{"sub-microsecond dropped", time.Date(2026, 3, 1, 12, 0, 0, 1_999, time.UTC)},
+		{"last microsecond", time.Date(2026, 3, 1, 12, 0, 0, 999_999_999, time.UTC)},
+		{"half", time.Date(2030, 1, 1, 0, 0, 0, 500_000_000, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := ntpMicros(tt.unix.UnixNano())
+			sec, frac := int64(v>>32)-ntpEpochOffset, v&0xffffffff
+			if frac&2047 != 0 {
+				t.Errorf("fraction %#x has low 11 bits set", frac)
+			}
+			wantUs := int64(tt.unix.Nanosecond() / 1000)
+			truncated := int64(frac * 1_000_000 >> 32)
+			rounded := int64((frac*1_000_000 + 1<<31) >> 32)
+			if sec != tt.unix.Unix() || truncated != wantUs || rounded != wantUs {
+				t.Errorf("got %d s + %d us (rounded %d), want %d s + %d us",
+					sec, truncated, rounded, tt.unix.Unix(), wantUs)
+			}
+		})
+	}
+}
+
+var _ = netip.Addr{}

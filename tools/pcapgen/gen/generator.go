@@ -10,9 +10,10 @@ type Generator struct {
 	cfg   Config
 	rng   *rand.Rand
 	flows []flowState
-	// pending is a binary min-heap of indices into flows, ordered by the virtual time
-	// of each flow's next packet; a flow leaves it after its last packet.
-	pending []int32
+	// pending is a binary min-heap of the flows that have packets left, ordered by
+	// the virtual time of their next packet. It holds the times itself so that
+	// sifting stays within one array.
+	pending []pendingFlow
 	block   *payloadBlock
 	buf     [MaxFrame]byte
 	emitted int64
@@ -33,9 +34,9 @@ func New(cfg Config) (*Generator, error) {
 	}
 
 	g := &Generator{cfg: cfg, rng: rng, flows: flows, block: newPayloadBlock(rng)}
-	g.pending = make([]int32, len(flows))
+	g.pending = make([]pendingFlow, len(flows))
 	for i := range g.pending {
-		g.pending[i] = int32(i)
+		g.pending[i] = pendingFlow{next: flows[i].start, flow: int32(i)}
 	}
 	for i := len(g.pending)/2 - 1; i >= 0; i-- {
 		g.down(i)
@@ -57,7 +58,7 @@ func (g *Generator) Next() (frame []byte, ts int64, ok bool) {
 	if len(g.pending) == 0 {
 		return nil, 0, false
 	}
-	f := &g.flows[g.pending[0]]
+	f := &g.flows[g.pending[0].flow]
 
 	ts = g.cfg.Start.UnixNano() + int64(float64(g.emitted)*1e9/g.cfg.Rate)
 	ts -= ts % 1000
@@ -73,10 +74,16 @@ func (g *Generator) Next() (frame []byte, ts int64, ok bool) {
 		g.pending[0] = g.pending[last]
 		g.pending = g.pending[:last]
 	} else {
-		f.next += f.gap * g.rng.ExpFloat64()
+		g.pending[0].next += f.gap * g.rng.ExpFloat64()
 	}
 	g.down(0)
 	return g.buf[:n], ts, true
+}
+
+// pendingFlow is a flow in the heap and the virtual time of its next packet.
+type pendingFlow struct {
+	next float64
+	flow int32
 }
 
 // down restores the heap order below position i.
@@ -85,7 +92,7 @@ func (g *Generator) down(i int) {
 	for {
 		least := i
 		for _, c := range [2]int{2*i + 1, 2*i + 2} {
-			if c < len(h) && g.flows[h[c]].next < g.flows[h[least]].next {
+			if c < len(h) && h[c].next < h[least].next {
 				least = c
 			}
 		}

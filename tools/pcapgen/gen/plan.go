@@ -43,7 +43,7 @@ const (
 // flowState is one biflow: its plan and the protocol state of its sides. Side 0 is
 // the client, which sends the first packet; side 1 the server.
 type flowState struct {
-	next   float64 // virtual time of the next packet, in packet slots
+	start  float64 // virtual time of the first packet, in packet slots
 	gap    float64 // mean virtual time between the flow's packets
 	lastTs int64   // time of the last packet sent, Unix nanoseconds
 
@@ -102,7 +102,7 @@ func plan(cfg Config, rng *rand.Rand) ([]flowState, error) {
 
 		span := min(float64(f.size)*float64(cfg.Concurrency), 0.95*total)
 		f.gap = span / float64(f.size)
-		f.next = rng.Float64() * (total - span)
+		f.start = rng.Float64() * (total - span)
 
 		client, slot := i%nClients, i/nClients
 		f.client = uint16(client + 1)

@@ -24,8 +24,13 @@ const (
 )
 
 // readBufferSize is the read-ahead from the file: large enough that reading costs a
-// handful of system calls per megabyte.
-const readBufferSize = 1 << 20
+// handful of system calls per megabyte. Smaller files get a buffer of their size, but
+// never below minBufferSize, the size from which pcapgo uses our buffer instead of
+// stacking one of its own on top of it.
+const (
+	readBufferSize = 1 << 20
+	minBufferSize  = 4096
+)
 
 // countingReader counts the bytes read through it; the progress display reads the
 // count from another goroutine.
@@ -58,10 +63,11 @@ type recordReader struct {
 }
 
 // newRecordReader detects the format from the magic number and reads the file header.
-// raw counts the bytes taken from the file itself, for progress.
-func newRecordReader(raw io.Reader) (*recordReader, error) {
+// size is the length of raw in bytes.
+func newRecordReader(raw io.Reader, size int64) (*recordReader, error) {
 	rr := &recordReader{}
-	src := bufio.NewReaderSize(raw, readBufferSize)
+	bufSize := int(max(minBufferSize, min(size, readBufferSize)))
+	src := bufio.NewReaderSize(raw, bufSize)
 	if head, err := src.Peek(2); err == nil && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(src)
 		if err != nil {
@@ -69,12 +75,13 @@ func newRecordReader(raw io.Reader) (*recordReader, error) {
 		}
 		rr.gzipped = true
 		rr.stream = &countingReader{r: zr}
+		bufSize = readBufferSize
 	} else {
 		rr.stream = &countingReader{r: src}
 	}
 	// pcapgo wraps its input in a bufio.Reader of its own unless it already is one of
 	// sufficient size, so handing it buf keeps one buffer and exact offsets.
-	rr.buf = bufio.NewReaderSize(rr.stream, readBufferSize)
+	rr.buf = bufio.NewReaderSize(rr.stream, bufSize)
 
 	head, err := rr.buf.Peek(4)
 	if err != nil {

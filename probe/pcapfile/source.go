@@ -84,7 +84,7 @@ func newSource(path string, r io.Reader, size int64, opts Options) (*Source, err
 		opts.TickInterval = time.Second
 	}
 	raw := &countingReader{r: r}
-	rr, err := newRecordReader(raw)
+	rr, err := newRecordReader(raw, size)
 	if err != nil {
 		return nil, fmt.Errorf("open trace file %s: %w", path, err)
 	}
@@ -177,7 +177,9 @@ func (s *Source) run(ctx context.Context, h capture.Handler) error {
 
 		frame.Data = data
 		frame.Timestamp = ts
-		frame.WireLen = ci.Length
+		// A pcapng record may claim fewer bytes on the wire than it holds; the frame
+		// keeps its data and the contract that WireLen is never below len(Data).
+		frame.WireLen = max(ci.Length, len(data))
 		frame.IfIndex = uint32(ci.InterfaceIndex)
 		frame.LinkType = lt
 		h.HandleFrame(&frame)

@@ -1,0 +1,65 @@
+package pcapfile
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/flowprobe/flowprobe/probe/capture"
+)
+
+// FuzzReader feeds arbitrary bytes through format detection and record reading. It
+// must never panic, and whatever it delivers before an error must be well-formed.
+func FuzzReader(f *testing.F) {
+	for _, name := range []string{"ipfixprobe-dns.pcap", "ipfixprobe-vlan.pcapng",
+		"zeek-linux-sll2.pcap", "tcpdump-ipv6-invalid-length.pcap"} {
+		data, err := os.ReadFile(filepath.Join(testdataDir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte{0x1f, 0x8b, 8, 0})
+	f.Add([]byte{0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0})
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := newSource("fuzz.pcap", bytes.NewReader(data), int64(len(data)),
+			Options{NoProgress: true})
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.pcap") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		h := &checkingHandler{t: t}
+		err = s.Run(context.Background(), []capture.Handler{h})
+		if err != nil && !strings.Contains(err.Error(), "fuzz.pcap: packet ") {
+			t.Fatalf("error does not name the file and packet: %v", err)
+		}
+		if got := s.Stats().Frames; got != uint64(h.frames) {
+			t.Fatalf("Stats says %d frames, handler saw %d", got, h.frames)
+		}
+	})
+}
+
+type checkingHandler struct {
+	t      *testing.T
+	frames int
+}
+
+func (c *checkingHandler) HandleFrame(f *capture.Frame) {
+	c.frames++
+	if _, ok := toCaptureLinkType(layers.LinkType(f.LinkType)); !ok {
+		c.t.Fatalf("frame %d has link type %d", c.frames, f.LinkType)
+	}
+	if len(f.Data) > f.WireLen {
+		c.t.Fatalf("frame %d: %d bytes captured of %d", c.frames, len(f.Data), f.WireLen)
+	}
+}
+
+func (c *checkingHandler) Tick(int64) {}

@@ -1,0 +1,222 @@
+package ipfix
+
+import (
+	"errors"
+	"os/exec"
+	"strconv"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// tcpCollector accepts IPFIX sessions and keeps the bytes of each.
+type tcpCollector struct {
+	ln       net.Listener
+	mu       sync.Mutex
+	sessions [][]byte
+	conns    []net.Conn
+	wg       sync.WaitGroup
+}
+
+func newTCPCollector(t *testing.T, addr string) *tcpCollector {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen tcp %s: %v", addr, err)
+	}
+	c := &tcpCollector{ln: ln}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.mu.Lock()
+			i := len(c.sessions)
+			c.sessions = append(c.sessions, nil)
+			c.conns = append(c.conns, conn)
+			c.mu.Unlock()
+			c.wg.Add(1)
+			go c.read(conn, i)
+		}
+	}()
+	t.Cleanup(c.stop)
+	return c
+}
+
+func (c *tcpCollector) read(conn net.Conn, i int) {
+	defer c.wg.Done()
+	buf := make([]byte, 65536)
+	for {
+		n, err := conn.Read(buf)
+		c.mu.Lock()
+		c.sessions[i] = append(c.sessions[i], buf[:n]...)
+		c.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// stop closes the listener and every session, as a collector that dies would.
+func (c *tcpCollector) stop() {
+	_ = c.ln.Close()
+	c.mu.Lock()
+	for _, conn := range c.conns {
+		_ = conn.Close()
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+// session returns a copy of the bytes received on the i-th connection.
+func (c *tcpCollector) session(i int) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i >= len(c.sessions) {
+		return nil
+	}
+	return append([]byte(nil), c.sessions[i]...)
+}
+
+// waitRecords waits until session i holds n whole data records.
+func (c *tcpCollector) waitRecords(t *testing.T, i, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		msgs, err := decodeStream(c.session(i), map[uint16][]templateField{})
+		got := 0
+		for _, m := range msgs {
+			got += len(m.records)
+		}
+		if err == nil && got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session %d: %d records after 5 s, want %d (%v)", i, got, n, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitFor calls Flush, as the flow engine does when idle, until cond holds.
+func waitFor(t *testing.T, e *Exporter, what string, cond func(Stats) bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond(e.Stats()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 5 s: %+v", what, e.Stats())
+		}
+		_ = e.Flush()
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestTCPCollectorRestart kills the collector mid-export and starts it again: the
+// exporter must reconnect, send the templates first on the new session, deliver
+// what it buffered up to its bound, count what it dropped, and go on.
+func TestTCPCollectorRestart(t *testing.T) {
+	records := sampleRecords(330)
+	first, outage, after := records[:50], records[50:300], records[300:]
+
+	col1 := newTCPCollector(t, "127.0.0.1:0")
+	addr := col1.ln.Addr().String()
+	e, err := New(Options{Address: addr, Transport: TCP, ObservationDomainID: 11,
+		BufferRecords: 100, ReconnectMin: 10 * time.Millisecond,
+		ReconnectMax: 50 * time.Millisecond, CloseTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, e, "first connection", func(s Stats) bool { return s.Connected })
+	if err := e.Export(first); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	col1.waitRecords(t, 0, len(first))
+
+	col1.stop()
+	waitFor(t, e, "disconnect noticed", func(s Stats) bool { return !s.Connected })
+	errExport := e.Export(outage)
+	errFlush := e.Flush()
+	st := e.Stats()
+	if errors.Join(errExport, errFlush) == nil || st.RecordsDropped == 0 ||
+		st.Buffered == 0 || st.Buffered > 100 || st.Buffered+st.RecordsDropped != 250 {
+		t.Fatalf("during the outage: export error %v, flush error %v, stats %+v; want errors, "+
+			"1..100 buffered and the rest of 250 dropped", errExport, errFlush, st)
+	}
+	buffered := int(st.Buffered)
+
+	col2 := newTCPCollector(t, addr)
+	waitFor(t, e, "reconnection", func(s Stats) bool { return s.Connected && s.Buffered == 0 })
+	if err := e.Export(after); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	col2.waitRecords(t, 0, buffered+len(after))
+	col2.stop()
+
+	st = e.Stats()
+	want := Stats{RecordsSent: uint64(50 + buffered + 30), RecordsDropped: uint64(250 - buffered),
+		Connects: 2, Disconnects: 1, TemplatesSent: 2, MessagesSent: st.MessagesSent}
+	if st != want {
+		t.Errorf("stats %+v, want %+v", st, want)
+	}
+
+	for i, s := range []struct {
+		bytes []byte
+		want  int
+	}{{col1.session(0), len(first)}, {col2.session(0), buffered + len(after)}} {
+		msgs, err := decodeStream(s.bytes, map[uint16][]templateField{})
+		if err != nil || len(msgs) == 0 || len(msgs[0].templates) != 2 || msgs[0].seq != 0 {
+			t.Fatalf("session %d does not open with both templates at sequence 0: %v", i, err)
+		}
+	}
+	if _, err := exec.LookPath("ipfixDump"); err != nil {
+		t.Skipf("ipfixDump is not installed, sessions checked without it: %v", err)
+	}
+	checkDump(t, ipfixDump(t, col1.session(0)), 11, first, false)
+	resent := append(append(records[:0:0], outage[:buffered]...), after...)
+	checkDump(t, ipfixDump(t, col2.session(0)), 11, resent, false)
+}
+
+// TestTCPBufferBound exports to a port nobody listens on: records beyond the bound
+// are dropped at once, the rest when Close gives up waiting.
+func TestTCPBufferBound(t *testing.T) {
+	e, err := New(Options{Address: "127.0.0.1:" + strconv.Itoa(freeTCPPort(t)), Transport: TCP,
+		BufferRecords: 50, CloseTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Export(sampleRecords(200)); err == nil {
+		t.Error("export of 200 records into a 50-record buffer reported no drop")
+	}
+	if st := e.Stats(); st.Buffered == 0 || st.Buffered > 50 || st.Connected {
+		t.Errorf("stats %+v, want 1..50 buffered and no connection", st)
+	}
+	if err := e.Close(); err == nil {
+		t.Error("close with undeliverable records reported no error")
+	}
+	if st := e.Stats(); st.RecordsDropped != 200 || st.Buffered != 0 || st.RecordsSent != 0 {
+		t.Errorf("stats after close %+v, want all 200 dropped", st)
+	}
+	if err := e.Export(sampleRecords(1)); !errors.Is(err, ErrClosed) {
+		t.Errorf("export after close: %v, want ErrClosed", err)
+	}
+}
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}

@@ -2,9 +2,9 @@ package ipfix
 
 import (
 	"errors"
+	"net"
 	"os/exec"
 	"strconv"
-	"net"
 	"sync"
 	"testing"
 	"time"

@@ -91,14 +91,21 @@ func parseTLS(s *Spec, p []string) error {
 // order. A clientLimit of 0 means max_clients is not capped.
 func parseOutputOptions(s *Spec, opts []string, clientLimit int) error {
 	for _, o := range opts {
-		name, value, ok := strings.Cut(o, "=")
+		name, value, _ := strings.Cut(o, "=")
+		if name != "max_clients" && name != "buffer_count" && name != "buffer_size" {
+			return fmt.Errorf("unknown option %q (want max_clients, buffer_count or "+
+				"buffer_size)", o)
+		}
 		n, err := strconv.Atoi(value)
-		if !ok || err != nil {
+		if err != nil {
 			return fmt.Errorf("option %q: want name=number", o)
 		}
 		switch name {
 		case "max_clients":
-			if n < 1 || (clientLimit > 0 && n > clientLimit) {
+			if n < 1 {
+				return fmt.Errorf("option %q: want at least 1", o)
+			}
+			if clientLimit > 0 && n > clientLimit {
 				return fmt.Errorf("option %q: want 1 to %d", o, clientLimit)
 			}
 			s.MaxClients = n
@@ -114,9 +121,6 @@ func parseOutputOptions(s *Spec, opts []string, clientLimit int) error {
 					DefaultBufferSize)
 			}
 			s.BufferSize = n
-		default:
-			return fmt.Errorf("unknown option %q (want max_clients, buffer_count or "+
-				"buffer_size)", o)
 		}
 	}
 	return nil

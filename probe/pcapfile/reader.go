@@ -63,26 +63,22 @@ type recordReader struct {
 }
 
 // newRecordReader detects the format from the magic number and reads the file header.
-// size is the length of raw in bytes.
-func newRecordReader(raw io.Reader, size int64) (*recordReader, error) {
-	rr := &recordReader{}
-	bufSize := int(max(minBufferSize, min(size, readBufferSize)))
-	src := bufio.NewReaderSize(raw, bufSize)
-	if head, err := src.Peek(2); err == nil && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(src)
+// raw counts the bytes read from the file, which has size bytes.
+func newRecordReader(raw *countingReader, size int64) (*recordReader, error) {
+	rr := &recordReader{stream: raw}
+	rr.buf = bufio.NewReaderSize(raw, int(max(minBufferSize, min(size, readBufferSize))))
+	if head, err := rr.buf.Peek(2); err == nil && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(rr.buf)
 		if err != nil {
 			return nil, fmt.Errorf("open gzip stream: %w", err)
 		}
 		rr.gzipped = true
 		rr.stream = &countingReader{r: zr}
-		bufSize = readBufferSize
-	} else {
-		rr.stream = &countingReader{r: src}
+		rr.buf = bufio.NewReaderSize(rr.stream, readBufferSize)
 	}
+
 	// pcapgo wraps its input in a bufio.Reader of its own unless it already is one of
 	// sufficient size, so handing it buf keeps one buffer and exact offsets.
-	rr.buf = bufio.NewReaderSize(rr.stream, bufSize)
-
 	head, err := rr.buf.Peek(4)
 	if err != nil {
 		if errors.Is(err, io.EOF) {

@@ -4,6 +4,6 @@
 //
 // Every frame the program sees ends in exactly one place: a flow table entry, a ring
 // buffer event (its table was full), the lost counter (table and ring buffer full), or
-// an unparsed counter naming the reason. Counters.Total adds the last three up, so a
+// an unparsed counter naming the reason. Counters.NotAccounted adds the last three up, so a
 // caller can prove that nothing was lost.
 package xdpflow

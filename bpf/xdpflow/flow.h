@@ -45,17 +45,16 @@ struct packet_event {
 	__u32 pad2;
 };
 
-/* Indexes of the per-CPU counters array. */
+/* Indexes of the per-CPU counters array. The unparsed reasons are those of the
+ * user-space parser (probe/packet.Reason). */
 enum counter {
 	CNT_TABLE_FULL = 0, /* frames sent to the ring buffer because the table was full */
 	CNT_RING_LOST,      /* frames lost: table full and ring buffer full */
-	CNT_SHORT_L2,       /* frame shorter than its Ethernet or VLAN header */
-	CNT_VLAN_LIMIT,     /* more VLAN tags than the parser skips */
-	CNT_NOT_IP,         /* neither IPv4 nor IPv6 (ARP, MPLS, PPPoE, ...) */
-	CNT_SHORT_L3,       /* IP header or IPv6 extension header cut short */
-	CNT_BAD_L3,         /* IP version field or IPv4 header length wrong */
-	CNT_IPV6_EXT_LIMIT, /* more IPv6 extension headers than the parser skips */
-	CNT_SHORT_L4,       /* TCP, UDP, SCTP or ICMP header cut short */
+	CNT_NOT_IP,         /* unparsed: no IP packet (ARP, LLC, PPP control, ...) */
+	CNT_TRUNCATED,      /* unparsed: frame ends inside a header before the IP one ends */
+	CNT_BAD_HEADER,     /* unparsed: wrong IP version or IPv4 lengths, bad PPPoE header */
+	CNT_UNSUPPORTED,    /* unparsed: too many VLAN tags or MPLS labels, MPLS pseudowire */
+	CNT_L4_MISSING,     /* counted in a flow, but with its transport header missing */
 	CNT_MAX,
 };
 

@@ -117,3 +117,23 @@ func key(src, dst string, sport, dport uint16, proto uint8, vlan uint16) flow.Ke
 	k.SrcPort, k.DstPort, k.Protocol, k.VLAN = sport, dport, proto, vlan
 	return k
 }
+
+// mpls returns n MPLS label entries, the last with the bottom-of-stack bit.
+func mpls(n int) []byte {
+	var b []byte
+	for i := range n {
+		e := []byte{0, 0x10, 0, 64}
+		if i == n-1 {
+			e[2] |= 1
+		}
+		b = append(b, e...)
+	}
+	return b
+}
+
+// pppoe returns a PPPoE session header carrying the PPP protocol proto.
+func pppoe(proto uint16, payloadLen int) []byte {
+	b := []byte{0x11, 0, 0, 1}
+	b = binary.BigEndian.AppendUint16(b, uint16(payloadLen+2))
+	return binary.BigEndian.AppendUint16(b, proto)
+}

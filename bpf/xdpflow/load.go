@@ -3,9 +3,9 @@ package xdpflow
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 )
 
 // Layout says how the flow tables are organised in the kernel.
@@ -143,9 +143,13 @@ func loadSpec(l Layout) (*ebpf.CollectionSpec, error) {
 }
 
 // permissionHint adds what the process lacks when the kernel refused for want of
-// privileges.
+// privileges. The verifier's refusals also carry EACCES, so they are left as they are.
 func permissionHint(err error) error {
-	if errors.Is(err, os.ErrPermission) {
+	var verr *ebpf.VerifierError
+	if errors.As(err, &verr) {
+		return err
+	}
+	if errors.Is(err, unix.EPERM) {
 		return fmt.Errorf("%w (needs CAP_BPF and CAP_PERFMON, or root)", err)
 	}
 	return err

@@ -51,23 +51,24 @@ func (e *PacketEvent) Packet() flow.Packet {
 type Counter uint32
 
 // The program's counters. CounterTableFull and CounterRingLost count frames that
-// found their table full; the others count frames the program did not parse, by reason.
+// found their table full. The unparsed counters count frames that are no flow packet,
+// with the reasons of the user-space parser (probe/packet.Reason). CounterL4Missing
+// counts flow packets whose transport header was cut short: they are in the tables
+// too, with ports 0.
 const (
-	CounterTableFull    Counter = iota // sent to the ring buffer because the table was full
-	CounterRingLost                    // lost: table full and ring buffer full
-	CounterShortL2                     // shorter than its Ethernet or VLAN header
-	CounterVLANLimit                   // more VLAN tags than the program skips (3)
-	CounterNotIP                       // neither IPv4 nor IPv6 (ARP, MPLS, PPPoE, ...)
-	CounterShortL3                     // IP or IPv6 extension header cut short
-	CounterBadL3                       // wrong IP version or IPv4 header length
-	CounterIPv6ExtLimit                // more IPv6 extension headers than it skips (8)
-	CounterShortL4                     // TCP, UDP, SCTP or ICMP header cut short
+	CounterTableFull   Counter = iota // sent to the ring buffer because the table was full
+	CounterRingLost                   // lost: table full and ring buffer full
+	CounterNotIP                      // unparsed: no IP packet (ARP, LLC, PPP control)
+	CounterTruncated                  // unparsed: frame ends before the IP header does
+	CounterBadHeader                  // unparsed: bad IP version or IPv4 lengths, bad PPPoE
+	CounterUnsupported                // unparsed: too many VLAN tags or MPLS labels, pseudowire
+	CounterL4Missing                  // accounted, but the transport header was missing
 	NumCounters
 )
 
 var counterNames = [NumCounters]string{
-	"table_full", "ring_lost", "short_l2", "vlan_limit", "not_ip", "short_l3",
-	"bad_l3", "ipv6_ext_limit", "short_l4",
+	"table_full", "ring_lost", "not_ip", "truncated", "bad_header", "unsupported",
+	"l4_missing",
 }
 
 // String returns the counter's metric-friendly name.
@@ -85,14 +86,11 @@ type Counters [NumCounters]uint64
 // ring buffer, those lost, and those not parsed. Frames seen by the program equal
 // this plus the packets counted in the tables.
 func (c *Counters) NotAccounted() uint64 {
-	var n uint64
-	for _, v := range c {
-		n += v
-	}
-	return n
+	return c[CounterTableFull] + c[CounterRingLost] + c.Unparsed()
 }
 
-// Unparsed returns how many frames the program did not parse, for any reason.
+// Unparsed returns how many frames were no flow packet, for any reason.
 func (c *Counters) Unparsed() uint64 {
-	return c.NotAccounted() - c[CounterTableFull] - c[CounterRingLost]
+	return c[CounterNotIP] + c[CounterTruncated] + c[CounterBadHeader] +
+		c[CounterUnsupported]
 }

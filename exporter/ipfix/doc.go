@@ -4,7 +4,7 @@
 //
 // The element definitions (numbers, types, lengths) come from the IANA registry that
 // github.com/vmware/go-ipfix embeds. Templates and data records are encoded here,
-// straight into the message buffer, for two measured reasons:
+// straight into the message buffer, for two reasons:
 //
 //   - go-ipfix refuses values of the dateTimeMicroseconds type, so it cannot write
 //     flowStartMicroseconds and flowEndMicroseconds at all;
@@ -20,8 +20,9 @@
 // millisecond layout, which go-ipfix can write.
 //
 // The transports are written here as well, because go-ipfix neither reconnects a
-// closed TCP session nor resends templates on a new one, and it treats an ICMP port
-// unreachable on UDP as a fatal write error.
+// closed TCP session nor resends templates on a new one, and because the message
+// layout (several data sets per message, sequence numbers per transport session)
+// has to be under this package's control for the packing to be exact.
 //
 // An Exporter is not safe for concurrent use; the flow engine calls it from one
 // goroutine, as the flow.Exporter contract says.

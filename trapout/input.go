@@ -56,6 +56,8 @@ func (in *Input) SetTimeout(t Timeout) {
 func (in *Input) Recv() ([]byte, error) {
 	msg, changed, err := in.impl.Recv()
 	switch {
+	case err == io.EOF:
+		return nil, io.EOF
 	case err != nil:
 		return nil, fmt.Errorf("input %d: %w", in.spec.Index, err)
 	case changed:

@@ -99,4 +99,3 @@ func (f *fileInput) Recv() ([]byte, bool, error) {
 	}
 	return msg, false, nil
 }
-

@@ -16,6 +16,19 @@ func outputSpec(t *testing.T, text string) ifc.Spec {
 	if text[0] == 'u' {
 		t.Setenv("TRAP_SOCKET_DIR", t.TempDir())
 	}
+	return parseOutput(t, text)
+}
+
+// outputSpecB is outputSpec for benchmarks.
+func outputSpecB(b *testing.B, text string) ifc.Spec {
+	b.Helper()
+	if text[0] == 'u' {
+		b.Setenv("TRAP_SOCKET_DIR", b.TempDir())
+	}
+	return parseOutput(b, text)
+}
+
+func parseOutput(t testing.TB, text string) ifc.Spec {
 	port0 := false
 	if len(text) > 3 && text[1:4] == ":0:" || text[1:] == ":0" {
 		port0 = true
@@ -42,7 +55,7 @@ func startServer(t *testing.T, text string) *Server {
 }
 
 // inputSpecFor returns the input specifier that reaches srv.
-func inputSpecFor(t *testing.T, srv *Server, extra string) ifc.Spec {
+func inputSpecFor(t testing.TB, srv *Server, extra string) ifc.Spec {
 	t.Helper()
 	var text string
 	switch srv.spec.Kind {
@@ -98,3 +111,5 @@ func waitClients(t *testing.T, srv *Server, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func inputSpecForB(b *testing.B, srv *Server) ifc.Spec { return inputSpecFor(b, srv, "") }

@@ -1,6 +1,9 @@
 package xdpflow
 
 import (
+	"fmt"
+	"unsafe"
+
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
@@ -93,4 +96,20 @@ func (c *Counters) NotAccounted() uint64 {
 func (c *Counters) Unparsed() uint64 {
 	return c[CounterNotIP] + c[CounterTruncated] + c[CounterBadHeader] +
 		c[CounterUnsupported]
+}
+
+// packetEventSize is the size of struct packet_event.
+const packetEventSize = 72
+
+var _ [packetEventSize]byte = [unsafe.Sizeof(PacketEvent{})]byte{}
+
+// DecodePacketEvent decodes one ring buffer record. It fails when the record has not
+// the size of a PacketEvent, which means the program and this package disagree.
+func DecodePacketEvent(b []byte) (PacketEvent, error) {
+	var ev PacketEvent
+	if len(b) != packetEventSize {
+		return ev, fmt.Errorf("decode packet event: %d bytes, want %d", len(b), packetEventSize)
+	}
+	copy((*[packetEventSize]byte)(unsafe.Pointer(&ev))[:], b)
+	return ev, nil
 }

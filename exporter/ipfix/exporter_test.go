@@ -3,7 +3,6 @@ package ipfix
 import (
 	"bytes"
 	"fmt"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -325,4 +324,13 @@ func TestNTPMicros(t *testing.T) {
 	}
 }
 
-var _ = netip.Addr{}
+// TestTimesBefore1970 checks that a time before the Unix epoch, which no capture
+// produces but a corrupt one could, is written as the epoch in both encodings.
+func TestTimesBefore1970(t *testing.T) {
+	if got := ntpMicros(-5_000_000); got != ntpEpochOffset<<32 {
+		t.Errorf("ntpMicros(-5 ms) = %#x, want %#x", got, uint64(ntpEpochOffset)<<32)
+	}
+	if got := unixMillis(-5_000_000); got != 0 {
+		t.Errorf("unixMillis(-5 ms) = %d, want 0", got)
+	}
+}

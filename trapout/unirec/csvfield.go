@@ -15,7 +15,10 @@ const maxCSVColumn = 16384
 // even, and of each pair of quotes inside only the second is kept. A quote preceded
 // by a backslash is not counted. scratch is reused for quoted columns.
 func nextCSVColumn(s string, pos int, scratch *[]byte) (string, int) {
-	if pos < len(s) && s[pos] != '"' {
+	if pos >= len(s) {
+		return "", pos + 1
+	}
+	if s[pos] != '"' {
 		end := strings.IndexByte(s[pos:], ',')
 		seg := s[pos:]
 		if end >= 0 {
@@ -42,7 +45,8 @@ func nextCSVColumn(s string, pos int, scratch *[]byte) (string, int) {
 			inQuotes++
 		}
 		if ch == ',' && (quotes == 0 || prev == '"' && quotes%2 == 0) {
-			break
+			*scratch = b
+			return string(b), i
 		}
 		if ch != '"' || inQuotes%2 == 0 {
 			b = append(b, ch)
@@ -50,7 +54,7 @@ func nextCSVColumn(s string, pos int, scratch *[]byte) (string, int) {
 		prev = ch
 	}
 	*scratch = b
-	return string(b), i
+	return string(b), len(s) + 1
 }
 
 // cutColumn applies logreplay's limits: a column ends at a NUL byte (C strings) and

@@ -1,0 +1,130 @@
+// Package flowexport sends finished flows as UniRec records in the basic flow
+// template of ipfixprobe over any TRAP output interface, so NEMEA detectors can read
+// flowprobe's output as they read ipfixprobe's.
+package flowexport
+
+import (
+	"fmt"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+	"github.com/flowprobe/flowprobe/trapout"
+	"github.com/flowprobe/flowprobe/trapout/unirec"
+)
+
+// Template is the canonical basic flow template, ipfixprobe's UniRec output with the
+// LINK_BIT_FIELD variant; its records are 100 bytes.
+const Template = "ipaddr DST_IP,ipaddr SRC_IP,uint64 BYTES,uint64 BYTES_REV," +
+	"uint64 LINK_BIT_FIELD,time TIME_FIRST,time TIME_LAST,macaddr DST_MAC,macaddr SRC_MAC," +
+	"uint32 PACKETS,uint32 PACKETS_REV,uint16 DST_PORT,uint16 SRC_PORT,uint8 DIR_BIT_FIELD," +
+	"uint8 PROTOCOL,uint8 TCP_FLAGS,uint8 TCP_FLAGS_REV"
+
+// Options set the fields that ipfixprobe takes from its command line rather than
+// from the flow.
+type Options struct {
+	// LinkBitField is sent in LINK_BIT_FIELD (ipfixprobe's link= option).
+	LinkBitField uint64
+	// DirBitField is sent in DIR_BIT_FIELD (ipfixprobe's dir= option).
+	DirBitField uint8
+	// SendEOF sends the end-of-data marker at Close (ipfixprobe's eof option), which
+	// makes NEMEA receivers such as logger stop.
+	SendEOF bool
+}
+
+// Exporter implements flow.Exporter on a TRAP output. It is not safe for concurrent
+// use, which flow.Exporter does not require.
+type Exporter struct {
+	out  *trapout.Output
+	ctx  *trapout.Context // owned when made by Open
+	opts Options
+	tmpl *unirec.Template
+	f    fields
+	rec  []byte
+}
+
+// fields holds the index of each field of Template.
+type fields struct {
+	dstIP, srcIP, bytes, bytesRev, link, first, last, dstMAC, srcMAC int
+	packets, packetsRev, dstPort, srcPort, dir, proto, flags, flagsRev int
+}
+
+// New sets the basic flow template on out and returns an exporter that sends to it.
+// The caller keeps owning out's context.
+func New(out *trapout.Output, opts Options) (*Exporter, error) {
+	tmpl, err := unirec.ParseTemplate(Template)
+	if err != nil {
+		return nil, fmt.Errorf("flow exporter: %w", err)
+	}
+	if err := out.SetTemplate(tmpl); err != nil {
+		return nil, fmt.Errorf("flow exporter: %w", err)
+	}
+	ix := tmpl.Index
+	return &Exporter{
+		out:  out,
+		opts: opts,
+		tmpl: tmpl,
+		rec:  tmpl.NewRecord(),
+		f: fields{
+			dstIP: ix("DST_IP"), srcIP: ix("SRC_IP"), bytes: ix("BYTES"),
+			bytesRev: ix("BYTES_REV"), link: ix("LINK_BIT_FIELD"),
+			first: ix("TIME_FIRST"), last: ix("TIME_LAST"),
+			dstMAC: ix("DST_MAC"), srcMAC: ix("SRC_MAC"),
+			packets: ix("PACKETS"), packetsRev: ix("PACKETS_REV"),
+			dstPort: ix("DST_PORT"), srcPort: ix("SRC_PORT"), dir: ix("DIR_BIT_FIELD"),
+			proto: ix("PROTOCOL"), flags: ix("TCP_FLAGS"), flagsRev: ix("TCP_FLAGS_REV"),
+		},
+	}, nil
+}
+
+// Open opens the single output interface named by spec (a libtrap `-i` specifier
+// such as "u:flows" or "t:7600") and returns an exporter that owns it.
+func Open(spec string, opts Options) (*Exporter, error) {
+	ctx, err := trapout.Open(spec, 0, 1)
+	if err != nil {
+		return nil, fmt.Errorf("flow exporter: %w", err)
+	}
+	e, err := New(ctx.Output(0), opts)
+	if err != nil {
+		ctx.Close()
+		return nil, err
+	}
+	e.ctx = ctx
+	return e, nil
+}
+
+// Export sends one record per flow. It allocates nothing. On an error the flows
+// before the failing one were queued, the rest were not.
+func (e *Exporter) Export(records []flow.Record) error {
+	for i := range records {
+		e.encode(&records[i])
+		if err := e.out.Send(e.rec); err != nil {
+			return fmt.Errorf("flow exporter: send: %w", err)
+		}
+	}
+	return nil
+}
+
+// Flush sends the partly filled container.
+func (e *Exporter) Flush() error {
+	if err := e.out.Flush(); err != nil {
+		return fmt.Errorf("flow exporter: flush: %w", err)
+	}
+	return nil
+}
+
+// Close sends the end-of-data marker if asked to, flushes, and closes the interface
+// when the exporter opened it. Closing a socket output waits until connected clients
+// have received everything.
+func (e *Exporter) Close() error {
+	if e.opts.SendEOF {
+		if err := e.out.SendEOF(); err != nil {
+			return fmt.Errorf("flow exporter: send EOF: %w", err)
+		}
+	}
+	if err := e.Flush(); err != nil {
+		return err
+	}
+	if e.ctx != nil {
+		return e.ctx.Close()
+	}
+	return nil
+}

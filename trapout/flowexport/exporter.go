@@ -43,7 +43,7 @@ type Exporter struct {
 
 // fields holds the index of each field of Template.
 type fields struct {
-	dstIP, srcIP, bytes, bytesRev, link, first, last, dstMAC, srcMAC int
+	dstIP, srcIP, bytes, bytesRev, link, first, last, dstMAC, srcMAC   int
 	packets, packetsRev, dstPort, srcPort, dir, proto, flags, flagsRev int
 }
 

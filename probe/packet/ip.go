@@ -9,9 +9,12 @@ import (
 const (
 	ipv4MinHeaderLen = 20
 	ipv6HeaderLen    = 40
-	// maxIPv6ExtHeaders bounds the extension-header walk, as the XDP verifier needs.
-	maxIPv6ExtHeaders = 8
 )
+
+// MaxIPv6ExtHeaders bounds the IPv6 extension-header walk, as the XDP verifier
+// needs a bounded loop. A packet with more is still a flow packet, with the next
+// header left unwalked as its protocol and ports 0.
+const MaxIPv6ExtHeaders = 8
 
 // IPv6 extension headers the parser walks through.
 const (
@@ -66,7 +69,7 @@ func setIPv4(dst *[16]byte, a []byte) {
 }
 
 // ipv6 reads an IPv6 header at off, walks its extension headers and reads the
-// transport header behind them. The walk stops after maxIPv6ExtHeaders headers,
+// transport header behind them. The walk stops after MaxIPv6ExtHeaders headers,
 // or when the capture or the payload length ends inside one; the packet is then
 // still a flow packet, with the pending next-header value as its protocol and
 // ports 0. Headers not listed above (ESP, mobility, HIP, shim6, no-next-header)
@@ -94,7 +97,7 @@ func (p *Parser) ipv6(b []byte, off int, pkt *flow.Packet) Reason {
 		if !isIPv6ExtHeader(next) {
 			break
 		}
-		if i == maxIPv6ExtHeaders || pos+8 > end {
+		if i == MaxIPv6ExtHeaders || pos+8 > end {
 			pkt.Protocol = next
 			p.stats.L4Missing++
 			return OK

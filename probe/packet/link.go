@@ -23,18 +23,26 @@ const (
 	minEtherType = 0x0600
 )
 
-// Header sizes and walk bounds. The bounds keep the work per frame constant and
-// match what the XDP program can afford under the verifier.
+// Walk bounds. They keep the work per frame constant, and the XDP program uses
+// the same ones so that both paths key a frame alike.
 const (
-	ethernetLen   = 14
-	sllLen        = 16
-	sll2Len       = 20
-	nullLen       = 4
-	vlanTagLen    = 4
-	mplsLabelLen  = 4
-	pppoeLen      = 8 // PPPoE header plus the 2-byte PPP protocol
-	maxVLANTags   = 4
-	maxMPLSLabels = 8
+	// MaxVLANTags is the number of VLAN tags followed in one Ethernet header;
+	// a frame with more is unsupported.
+	MaxVLANTags = 4
+	// MaxMPLSLabels is the number of MPLS labels walked to find the bottom of a
+	// stack; a deeper stack is unsupported.
+	MaxMPLSLabels = 8
+)
+
+// Header sizes.
+const (
+	ethernetLen  = 14
+	sllLen       = 16
+	sll2Len      = 20
+	nullLen      = 4
+	vlanTagLen   = 4
+	mplsLabelLen = 4
+	pppoeLen     = 8 // PPPoE header plus the 2-byte PPP protocol
 	// An MPLS pseudowire or a decapsulated tunnel can carry a second Ethernet
 	// header, and that one a third; deeper nesting is counted as unsupported.
 	maxEthernetHeaders = 3
@@ -137,7 +145,7 @@ func (p *Parser) etherType(b []byte, off int, et uint16, pkt *flow.Packet) Reaso
 		case etherTypeIPv6:
 			return p.ipv6(b, off, pkt)
 		case etherTypeVLAN, etherTypeQinQ, etherTypeQinQOld:
-			if tags == maxVLANTags {
+			if tags == MaxVLANTags {
 				return Unsupported
 			}
 			if len(b) < off+vlanTagLen {
@@ -185,7 +193,7 @@ func (p *Parser) pppoe(b []byte, off int, pkt *flow.Packet) Reason {
 // from IP would be a guess.
 func (p *Parser) mpls(b []byte, off int, pkt *flow.Packet) Reason {
 	for i := 0; ; i++ {
-		if i == maxMPLSLabels {
+		if i == MaxMPLSLabels {
 			return Unsupported
 		}
 		if len(b) < off+mplsLabelLen {

@@ -202,3 +202,37 @@ func TestFragmentTimeout(t *testing.T) {
 		t.Errorf("stats %+v: want every later fragment unattached", st)
 	}
 }
+
+// The traces of each non-Ethernet link type parse completely. The expected
+// counts of IP frames come from tshark's decoding of the same files.
+func TestLinkTypeTraces(t *testing.T) {
+	for _, tc := range []struct {
+		file      string
+		ok, notIP uint64
+		biflows   int
+	}{
+		{"ndpi-ocs-rawip.pcap", 946, 0, 0},
+		{"ndpi-kakaotalk-sll.pcap", 3203, 0, 0},
+		{"suricata-sll2-gro.pcap", 159, 0, 0},
+		{"zeek-linux-sll2.pcap", 4, 2, 2},                        // an ICMP and an ICMPv6 exchange, 2 ARP
+		{"tcpdump-quic-handshake-truncated-null.pcap", 18, 0, 1}, // ::1 443 <> 65165
+		{"zeek-mixed-vlan-mpls.pcap", 47, 0, 0},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			pkts, p := parseTrace(t, tc.file, Options{})
+			st := p.Stats()
+			if st.Reasons[OK] != tc.ok || st.Reasons[NotIP] != tc.notIP ||
+				st.Frames != tc.ok+tc.notIP {
+				t.Errorf("frames %d: ok %d, not-ip %d; want %d, %d", st.Frames,
+					st.Reasons[OK], st.Reasons[NotIP], tc.ok, tc.notIP)
+			}
+			biflows := map[flow.Key]bool{}
+			for _, pkt := range pkts {
+				biflows[biflowKey(pkt.Key)] = true
+			}
+			if tc.biflows != 0 && len(biflows) != tc.biflows {
+				t.Errorf("%d biflows, want %d", len(biflows), tc.biflows)
+			}
+		})
+	}
+}

@@ -25,8 +25,8 @@ const (
 	icmpHeaderLen = 4 // type, code, checksum
 )
 
-// vxlanPort is the IANA UDP destination port of VXLAN.
-const vxlanPort = 4789
+// VXLANPort is the UDP destination port (IANA) that marks a VXLAN packet.
+const VXLANPort = 4789
 
 // transport sets the protocol and reads the transport header in b into pkt. It
 // reports whether the transport fields were read: false for a header cut short,
@@ -68,7 +68,7 @@ func (p *Parser) transport(b []byte, proto uint8, fragment bool, pkt *flow.Packe
 	}
 	pkt.SrcPort = binary.BigEndian.Uint16(b)
 	pkt.DstPort = binary.BigEndian.Uint16(b[2:])
-	if proto == protoUDP && pkt.DstPort == vxlanPort &&
+	if proto == protoUDP && pkt.DstPort == VXLANPort &&
 		p.opts.Decapsulate && !fragment && !p.inTunnel {
 		p.vxlan(b[udpHeaderLen:], pkt)
 	}

@@ -1,0 +1,246 @@
+package afpacket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/flowprobe/flowprobe/probe/capture"
+)
+
+// Stats counts what the kernel did with the frames of one source, over all workers.
+type Stats struct {
+	// Received is the number of frames the kernel put into the rings.
+	Received uint64
+	// Dropped is the number of frames the kernel dropped because a ring was full.
+	Dropped uint64
+	// FreezeQueue is the number of times a ring was full when a frame arrived.
+	FreezeQueue uint64
+}
+
+// Source captures live frames from one interface. It implements capture.Source.
+type Source struct {
+	opts     Options
+	ifindex  int
+	linkType capture.LinkType
+	rings    []*ring
+	// wake is an eventfd that every worker polls besides its socket; writing to it
+	// makes them all return.
+	wake int
+
+	mu      sync.Mutex
+	running sync.WaitGroup
+	closed  bool
+	total   Stats // counters of closed rings
+}
+
+var _ capture.Source = (*Source)(nil)
+
+// New opens the capture sockets on opts.Interface, in the network namespace of the
+// calling thread, and starts the kernel filling their rings; frames are delivered
+// once Run is called. It fails with an error naming the interface when the interface
+// does not exist, has a link type the parser cannot read, or the filter does not
+// compile.
+func New(opts Options) (*Source, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("afpacket: %w", err)
+	}
+	s := &Source{opts: o, wake: -1}
+	if err := s.open(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("afpacket on %s: %w", o.Interface, err)
+	}
+	return s, nil
+}
+
+func (s *Source) open() error {
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return fmt.Errorf("create eventfd: %w", err)
+	}
+	s.wake = wake
+
+	first, err := openRing(s.opts)
+	if err != nil {
+		return err
+	}
+	s.rings = append(s.rings, first)
+	s.ifindex, s.linkType, err = interfaceInfo(first.fd, s.opts.Interface)
+	if err != nil {
+		return err
+	}
+
+	var prog []unix.SockFilter
+	switch {
+	case s.opts.Filter != "":
+		prog, err = compileFilter(s.opts.Filter, s.linkType, s.opts.Snaplen)
+		if err != nil {
+			return err
+		}
+	case s.opts.Snaplen > 0:
+		prog = snaplenProgram(s.opts.Snaplen)
+	}
+
+	var group uint16
+	for w := range s.opts.Workers {
+		r := first
+		if w > 0 {
+			if r, err = openRing(s.opts); err != nil {
+				return err
+			}
+			s.rings = append(s.rings, r)
+		}
+		// The filter goes on before bind so no unfiltered frame enters the ring.
+		if prog != nil {
+			if err := attachFilter(r.fd, prog); err != nil {
+				return err
+			}
+		}
+		if s.opts.IgnoreOutgoing {
+			err := unix.SetsockoptInt(r.fd, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1)
+			if err != nil {
+				return fmt.Errorf("ignore outgoing frames: %w", err)
+			}
+		}
+		if s.opts.Promiscuous && w == 0 {
+			mreq := unix.PacketMreq{Ifindex: int32(s.ifindex), Type: unix.PACKET_MR_PROMISC}
+			err := unix.SetsockoptPacketMreq(r.fd, unix.SOL_PACKET,
+				unix.PACKET_ADD_MEMBERSHIP, &mreq)
+			if err != nil {
+				return fmt.Errorf("enter promiscuous mode: %w", err)
+			}
+		}
+		if err := r.bind(s.ifindex); err != nil {
+			return err
+		}
+		if s.opts.Workers > 1 {
+			if group, err = joinFanout(r.fd, group); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Workers reports the number of capture goroutines Run starts.
+func (s *Source) Workers() int { return len(s.rings) }
+
+// IfIndex reports the index of the captured interface, which every frame carries.
+func (s *Source) IfIndex() uint32 { return uint32(s.ifindex) }
+
+// LinkType reports the link type of the captured frames.
+func (s *Source) LinkType() capture.LinkType { return s.linkType }
+
+// Run delivers frames to handlers[w] from worker w until ctx is cancelled or Close is
+// called, and returns nil then. Each worker sleeps in poll while its ring is empty and
+// calls Tick with the wall-clock time at least every TickInterval. Frame.Data points
+// into the ring and is only valid during HandleFrame. Run may be called again after
+// it returned; frames that arrived in between wait in the rings.
+func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
+	if len(handlers) != len(s.rings) {
+		return fmt.Errorf("afpacket on %s: need %d handlers, got %d", s.opts.Interface,
+			len(s.rings), len(handlers))
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("afpacket on %s: source is closed", s.opts.Interface)
+	}
+	// A wake-up left from the previous Run would stop this one at once. It is drained
+	// under the lock so that a wake-up from a concurrent Close is never lost.
+	var drain [8]byte
+	_, _ = unix.Read(s.wake, drain[:])
+	s.running.Add(1)
+	s.mu.Unlock()
+	defer s.running.Done()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	woken := make(chan struct{})
+	stopWaker := context.AfterFunc(runCtx, func() {
+		s.wakeWorkers()
+		close(woken)
+	})
+
+	errs := make([]error, len(s.rings))
+	var wg sync.WaitGroup
+	for w, r := range s.rings {
+		wg.Go(func() {
+			errs[w] = s.work(runCtx, r, handlers[w])
+			if errs[w] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	if !stopWaker() {
+		<-woken
+	}
+	for _, r := range s.rings {
+		_, _ = r.foldStats()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("afpacket on %s: %w", s.opts.Interface, err)
+	}
+	return nil
+}
+
+// wakeWorkers makes every worker's poll return.
+func (s *Source) wakeWorkers() {
+	var one = [8]byte{1}
+	_, _ = unix.Write(s.wake, one[:])
+}
+
+// Stats reports the kernel's counters, summed over the workers, since New.
+func (s *Source) Stats() (Stats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sum := s.total
+	var errs []error
+	for _, r := range s.rings {
+		st, err := r.foldStats()
+		errs = append(errs, err)
+		sum.Received += st.Received
+		sum.Dropped += st.Dropped
+		sum.FreezeQueue += st.FreezeQueue
+	}
+	return sum, errors.Join(errs...)
+}
+
+// Close stops a running Run, then unmaps the rings and closes every socket. It is
+// safe to call more than once.
+func (s *Source) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+
+	if s.wake >= 0 {
+		s.wakeWorkers()
+	}
+	s.running.Wait()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, r := range s.rings {
+		st, _ := r.foldStats()
+		s.total.Received += st.Received
+		s.total.Dropped += st.Dropped
+		s.total.FreezeQueue += st.FreezeQueue
+		errs = append(errs, r.close())
+	}
+	s.rings = nil
+	if s.wake >= 0 {
+		errs = append(errs, unix.Close(s.wake))
+		s.wake = -1
+	}
+	return errors.Join(errs...)
+}

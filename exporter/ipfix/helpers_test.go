@@ -178,6 +178,63 @@ func writePcap(t *testing.T, path string, port int, msgs [][]byte) {
 	}
 }
 
+// writePcapTCP writes a TCP session from 127.0.0.1:40000 to 127.0.0.1:port that
+// carries stream, one IPFIX message per segment after a three-way handshake.
+func writePcapTCP(t *testing.T, path string, port int, stream []byte) {
+	t.Helper()
+	var out bytes.Buffer
+	w := pcapgo.NewWriter(&out)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	const clientISN, serverISN = 1000, 5000
+	seq, ack := uint32(clientISN), uint32(serverISN+1)
+	frame := 0
+	put := func(toServer bool, tcp layers.TCP, payload []byte) {
+		src, dst := net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 1)
+		tcp.SrcPort, tcp.DstPort = 40000, layers.TCPPort(port)
+		if !toServer {
+			tcp.SrcPort, tcp.DstPort = tcp.DstPort, tcp.SrcPort
+		}
+		tcp.Window = 65535
+		eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1},
+			DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src,
+			DstIP: dst}
+		if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
+			t.Fatal(err)
+		}
+		buf := gopacket.NewSerializeBuffer()
+		opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+		if err := gopacket.SerializeLayers(buf, opts, eth, ip, &tcp,
+			gopacket.Payload(payload)); err != nil {
+			t.Fatal(err)
+		}
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(1772366400, int64(frame)*1000),
+			CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}
+		frame++
+		if err := w.WritePacket(ci, buf.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(true, layers.TCP{SYN: true, Seq: clientISN}, nil)
+	put(false, layers.TCP{SYN: true, ACK: true, Seq: serverISN, Ack: clientISN + 1}, nil)
+	seq++
+	put(true, layers.TCP{ACK: true, Seq: seq, Ack: ack}, nil)
+	for off := 0; off+4 <= len(stream); {
+		n := int(stream[off+2])<<8 | int(stream[off+3])
+		if n == 0 || off+n > len(stream) {
+			t.Fatalf("stream offset %d: bad message length %d", off, n)
+		}
+		put(true, layers.TCP{ACK: true, PSH: true, Seq: seq, Ack: ack}, stream[off:off+n])
+		seq += uint32(n)
+		off += n
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // freePort returns a UDP port on 127.0.0.1 that nobody listens on right now.
 func freePort(t *testing.T) int {
 	t.Helper()

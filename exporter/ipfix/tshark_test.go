@@ -13,10 +13,10 @@ import (
 
 // tsharkFlows decodes a pcap of IPFIX datagrams with tshark and returns the message
 // headers (sequence number, domain) and every decoded flow, as tshark's JSON fields.
-func tsharkFlows(t *testing.T, pcap string, port int) (headers [][2]uint64,
+func tsharkFlows(t *testing.T, pcap, decodeAs string) (headers [][2]uint64,
 	flows []map[string]any) {
 	t.Helper()
-	out, _ := run(t, "tshark", "-r", pcap, "-d", fmt.Sprintf("udp.port==%d,cflow", port),
+	out, _ := run(t, "tshark", "-r", pcap, "-d", decodeAs,
 		"-T", "json", "--no-duplicate-keys", "-J", "cflow")
 	var packets []struct {
 		Source struct {
@@ -30,6 +30,9 @@ func tsharkFlows(t *testing.T, pcap string, port int) (headers [][2]uint64,
 	}
 	for i, p := range packets {
 		c := p.Source.Layers.Cflow
+		if c == nil && i < 3 && strings.HasPrefix(decodeAs, "tcp") {
+			continue // the handshake
+		}
 		if c == nil || c["cflow.version"] != "10" {
 			t.Fatalf("packet %d: tshark did not decode IPFIX: %v", i, c)
 		}
@@ -126,41 +129,87 @@ func TestTsharkDecodesUDPExport(t *testing.T) {
 			msgs, st := exportUDP(t, Options{ObservationDomainID: 99, Milliseconds: ms}, records)
 			pcap := tempPath(t, "export.pcap")
 			writePcap(t, pcap, 4739, msgs)
-			headers, flows := tsharkFlows(t, pcap, 4739)
-
-			if len(headers) != int(st.MessagesSent+st.TemplatesSent) || len(flows) != len(records) {
-				t.Fatalf("tshark saw %d messages and %d flows, want %d and %d", len(headers),
-					len(flows), st.MessagesSent+st.TemplatesSent, len(records))
+			if len(msgs) != int(st.MessagesSent+st.TemplatesSent) {
+				t.Fatalf("collector got %d messages, exporter sent %d", len(msgs),
+					st.MessagesSent+st.TemplatesSent)
 			}
-			templates := map[uint16][]templateField{}
-			seq := uint64(0)
-			for i, h := range headers {
-				if h[0] != seq || h[1] != 99 {
-					t.Errorf("message %d: sequence %d domain %d, want %d and 99", i, h[0], h[1], seq)
-				}
-				m, err := decodeMessage(msgs[i], templates)
-				if err != nil {
-					t.Fatal(err)
-				}
-				seq += uint64(len(m.records))
-			}
-
-			bySrc := map[string]*flow.Record{}
-			for i := range records {
-				bySrc[records[i].SrcIP().String()] = &records[i]
-			}
-			for _, f := range flows {
-				src := fmt.Sprint(f["cflow.srcaddr"])
-				if f["cflow.srcaddrv6"] != nil {
-					src = fmt.Sprint(f["cflow.srcaddrv6"])
-				}
-				r := bySrc[src]
-				if r == nil {
-					t.Fatalf("tshark decoded a flow from %s that was not exported (or twice)", src)
-				}
-				delete(bySrc, src)
-				checkTsharkFlow(t, f, r, ms)
-			}
+			checkTshark(t, pcap, "udp.port==4739,cflow", msgs, 99, records, ms)
 		})
 	}
+}
+
+// checkTshark decodes pcap with tshark and checks the header of every message and
+// every field of every flow. msgs are the messages the pcap carries, in order.
+func checkTshark(t *testing.T, pcap, decodeAs string, msgs [][]byte, domain uint64,
+	records []flow.Record, ms bool) {
+	t.Helper()
+	headers, flows := tsharkFlows(t, pcap, decodeAs)
+	if len(headers) != len(msgs) || len(flows) != len(records) {
+		t.Fatalf("tshark saw %d messages and %d flows, want %d and %d", len(headers),
+			len(flows), len(msgs), len(records))
+	}
+	templates := map[uint16][]templateField{}
+	seq := uint64(0)
+	for i, h := range headers {
+		if h[0] != seq || h[1] != domain {
+			t.Errorf("message %d: sequence %d domain %d, want %d and %d", i, h[0], h[1], seq,
+				domain)
+		}
+		m, err := decodeMessage(msgs[i], templates)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq += uint64(len(m.records))
+	}
+
+	bySrc := map[string]*flow.Record{}
+	for i := range records {
+		bySrc[records[i].SrcIP().String()] = &records[i]
+	}
+	for _, f := range flows {
+		src := fmt.Sprint(f["cflow.srcaddr"])
+		if f["cflow.srcaddrv6"] != nil {
+			src = fmt.Sprint(f["cflow.srcaddrv6"])
+		}
+		r := bySrc[src]
+		if r == nil {
+			t.Fatalf("tshark decoded a flow from %s that was not exported (or twice)", src)
+		}
+		delete(bySrc, src)
+		checkTsharkFlow(t, f, r, ms)
+	}
+}
+
+// TestTsharkDecodesTCPExport sends flows over TCP and has tshark decode the session
+// the collector received, field by field.
+func TestTsharkDecodesTCPExport(t *testing.T) {
+	requireTool(t, "tshark")
+	records := sampleRecords(400)
+	col := newTCPCollector(t, "127.0.0.1:0")
+	e, err := New(Options{Address: col.ln.Addr().String(), Transport: TCP,
+		ObservationDomainID: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, e, "connection", func(s Stats) bool { return s.Connected })
+	if err := e.Export(records); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	col.waitRecords(t, 0, len(records))
+	stream := col.session(0)
+	msgs, err := decodeStream(stream, map[uint16][]templateField{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw [][]byte
+	for _, m := range msgs {
+		raw = append(raw, stream[:m.length])
+		stream = stream[m.length:]
+	}
+	pcap := tempPath(t, "export-tcp.pcap")
+	writePcapTCP(t, pcap, 4739, col.session(0))
+	checkTshark(t, pcap, "tcp.port==4739,cflow", raw, 12, records, false)
 }

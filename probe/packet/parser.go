@@ -22,7 +22,7 @@ type Options struct {
 	// outer packet is the flow.
 	Decapsulate bool
 	// FragmentSlots is the number of first fragments remembered at once, rounded
-	// up to a multiple of the table's bucket size.
+	// up to a power of two of at least 4. The table takes about 64 bytes a slot.
 	FragmentSlots int
 	// FragmentTimeout is how long, in packet time, a first fragment's ports stay
 	// available to the fragments that follow it.

@@ -29,6 +29,9 @@ func (s *Source) work(ctx context.Context, r *ring, h capture.Handler) error {
 			// Kernel counters are 32 bits wide; folding them every tick keeps them
 			// from wrapping.
 			_, _ = r.foldStats()
+			if err := checkBound(r.fd); err != nil {
+				return err
+			}
 		}
 
 		if b, ok := r.readyBlock(); ok {
@@ -72,11 +75,26 @@ func socketError(fd int) error {
 		return fmt.Errorf("read socket error: %w", err)
 	}
 	switch errno := unix.Errno(code); errno {
-	case 0, unix.ENETDOWN:
+	case 0:
 		return nil
-	case unix.ENODEV:
-		return fmt.Errorf("interface was removed: %w", errno)
+	case unix.ENETDOWN:
+		// Removing an interface first takes it down, which is all the socket is
+		// told at once; whether it is gone shows in the socket's binding.
+		return checkBound(fd)
 	default:
 		return fmt.Errorf("capture socket: %w", errno)
 	}
+}
+
+// checkBound fails when the socket's interface has been removed: the kernel then
+// leaves the socket bound to no interface, and no frame will come again.
+func checkBound(fd int) error {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return fmt.Errorf("read socket binding: %w", err)
+	}
+	if ll, ok := sa.(*unix.SockaddrLinklayer); ok && ll.Ifindex <= 0 {
+		return fmt.Errorf("interface was removed")
+	}
+	return nil
 }

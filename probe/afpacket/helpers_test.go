@@ -1,0 +1,147 @@
+package afpacket
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flowprobe/flowprobe/hack/testhost"
+	"github.com/flowprobe/flowprobe/probe/capture"
+)
+
+// marker starts the payload of every frame the tests inject, followed by a
+// big-endian sequence number, so that test frames are told apart from anything else.
+var marker = []byte("afpacket-test")
+
+// nobody is a destination that no namespace owns: frames to it are dropped by the
+// receiving kernel without a reply, so they add no traffic of their own.
+var nobody = &testhost.End{
+	MAC:  net.HardwareAddr{0x02, 0, 0, 0, 0xaa, 0x01},
+	Addr: netip.MustParsePrefix("198.19.255.254/30"),
+}
+
+// testFrame builds the seq-th test frame from one end to another.
+func testFrame(t testing.TB, from, to *testhost.End, sport, dport, vlan uint16,
+	seq uint32) []byte {
+	t.Helper()
+	payload := binary.BigEndian.AppendUint32(append([]byte(nil), marker...), seq)
+	f, err := testhost.UDP4Frame(from, to, sport, dport, vlan, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// seqOf returns the sequence number of a test frame.
+func seqOf(data []byte) (uint32, bool) {
+	i := bytes.Index(data, marker)
+	if i < 0 || i+len(marker)+4 > len(data) {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(data[i+len(marker):]), true
+}
+
+// openSource opens a source on the probe end of h and closes it when t ends.
+func openSource(t *testing.T, h *testhost.Host, opts Options) *Source {
+	t.Helper()
+	opts.Interface = h.Probe.Link
+	var s *Source
+	err := h.Probe.Do(func() error {
+		var err error
+		s, err = New(opts)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// collector keeps copies of the test frames one worker saw.
+type collector struct {
+	mu     sync.Mutex
+	frames []capture.Frame
+	others int
+	ticks  []int64
+	// keepAll keeps copies of every frame in all, test frame or not.
+	keepAll bool
+	all     []capture.Frame
+}
+
+func (c *collector) HandleFrame(f *capture.Frame) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keepAll {
+		cp := *f
+		cp.Data = append([]byte(nil), f.Data...)
+		c.all = append(c.all, cp)
+	}
+	if _, ok := seqOf(f.Data); !ok {
+		c.others++
+		return
+	}
+	cp := *f
+	cp.Data = append([]byte(nil), f.Data...)
+	c.frames = append(c.frames, cp)
+}
+
+func (c *collector) Tick(now int64) {
+	c.mu.Lock()
+	c.ticks = append(c.ticks, now)
+	c.mu.Unlock()
+}
+
+func (c *collector) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return max(len(c.frames), len(c.all))
+}
+
+// runUntil runs s with the collectors until they hold want test frames together or
+// timeout passes, and returns Run's error.
+func runUntil(t *testing.T, s *Source, cs []*collector, want int, timeout time.Duration) {
+	t.Helper()
+	handlers := make([]capture.Handler, len(cs))
+	for i, c := range cs {
+		handlers[i] = c
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, handlers) }()
+
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		n := 0
+		for _, c := range cs {
+			n += c.count()
+		}
+		if n >= want {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Frames beyond want, if any, arrive within a block timeout.
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+func collectors(n int) []*collector {
+	cs := make([]*collector, n)
+	for i := range cs {
+		cs[i] = &collector{}
+	}
+	return cs
+}

@@ -1,0 +1,38 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+	"github.com/flowprobe/flowprobe/probe/flowcache"
+	"github.com/flowprobe/flowprobe/probe/packet"
+)
+
+// DefaultQueueBatches is the default length of an exporter's queue, in batches.
+const DefaultQueueBatches = 64
+
+// Config sets up an Engine.
+type Config struct {
+	// Cache configures the flow caches. Capacity is the total over all workers:
+	// each worker's cache gets an equal share.
+	Cache flowcache.Config
+	// Parser configures the packet parsers, one per worker.
+	Parser packet.Options
+	// QueueBatches is the length of each exporter's queue, in batches of
+	// Cache.BatchSize records; 0 means DefaultQueueBatches.
+	QueueBatches int
+	// DropAfter is how long a worker waits for room in a full exporter queue before
+	// that exporter loses the batch. 0 means wait for ever: no record is lost, which
+	// is right for trace files.
+	DropAfter time.Duration
+	// ExportError, when set, is called with every error an exporter returns, from
+	// that exporter's goroutine; i is the exporter's index in New's list.
+	ExportError func(i int, err error)
+}
+
+// Merger is implemented by every capture.Handler the engine hands to a source. A
+// source that aggregates in the kernel (the XDP fast path) feeds its partial flows to
+// the handler of the worker that reads them with Merge; see flowcache.Cache.Merge.
+type Merger interface {
+	Merge(agg *flow.Record)
+}

@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/flow"
+	"github.com/flowprobe/flowprobe/probe/flowcache"
+	"github.com/flowprobe/flowprobe/probe/packet"
+)
+
+// Engine wires a capture source to its exporters. Run it once.
+type Engine struct {
+	src     capture.Source
+	workers []*worker
+	fan     *fanout
+	ran     atomic.Bool
+}
+
+// New builds the parsers and caches for every worker of src (allocating all cache
+// memory now) and the queues of the exporters. The exporters belong to the engine
+// from here on: Run closes them.
+func New(src capture.Source, exporters []flow.Exporter, cfg Config) (*Engine, error) {
+	n := src.Workers()
+	if n < 1 {
+		return nil, fmt.Errorf("engine: source reports %d workers", n)
+	}
+	cacheCfg := cfg.Cache
+	if cacheCfg.Capacity == 0 {
+		cacheCfg.Capacity = flowcache.DefaultCapacity
+	}
+	cacheCfg.Capacity = max(cacheCfg.Capacity/n, flowcache.Ways)
+	if cacheCfg.BatchSize == 0 {
+		cacheCfg.BatchSize = flowcache.DefaultBatchSize
+	}
+
+	e := &Engine{src: src,
+		fan: newFanout(exporters, &cfg, cacheCfg.BatchSize, n)}
+	for range n {
+		w := &worker{parser: packet.NewParser(cfg.Parser), fan: e.fan}
+		w.cur = e.fan.get()
+		c, err := flowcache.New(cacheCfg, w.sink)
+		if err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		w.cache = c
+		e.workers = append(e.workers, w)
+	}
+	return e, nil
+}
+
+// CacheConfig returns the configuration of each worker's cache, defaults filled in.
+func (e *Engine) CacheConfig() flowcache.Config { return e.workers[0].cache.Config() }
+
+// Run captures until ctx is cancelled or the source ends, then flushes every cache,
+// drains, flushes and closes every exporter, and returns. It returns the source's
+// error and the exporters' close errors, nil when all went well. Export errors along
+// the way are counted (and given to Config.ExportError), not returned.
+func (e *Engine) Run(ctx context.Context) error {
+	if e.ran.Swap(true) {
+		return errors.New("engine: Run called twice")
+	}
+	e.fan.start()
+
+	handlers := make([]capture.Handler, len(e.workers))
+	for i, w := range e.workers {
+		handlers[i] = w
+	}
+	runErr := e.src.Run(ctx, handlers)
+	if runErr != nil {
+		runErr = fmt.Errorf("capture: %w", runErr)
+	}
+
+	// The source's workers have stopped, so their caches are ours to flush.
+	for _, w := range e.workers {
+		w.cache.Flush()
+		w.snapshot()
+		w.fan.release(w.cur)
+		w.cur = nil
+	}
+	return errors.Join(runErr, e.fan.stop())
+}
+
+// Stats returns the counters; it is safe to call while Run is going.
+func (e *Engine) Stats() Stats {
+	var s Stats
+	for _, w := range e.workers {
+		w.mu.Lock()
+		addParserStats(&s.Parser, &w.parserSn)
+		addCacheStats(&s.Cache, &w.cacheSn)
+		w.mu.Unlock()
+	}
+	for i := range s.Flows {
+		s.Flows[i] = e.fan.flows[i].Load()
+	}
+	for _, o := range e.fan.outputs {
+		s.Exporters = append(s.Exporters, ExporterStats{
+			Records: o.records.Load(),
+			Failed:  o.failed.Load(),
+			Dropped: o.dropped.Load(),
+			Errors:  o.errors.Load(),
+		})
+	}
+	return s
+}

@@ -1,0 +1,182 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
+
+// batch is a slice of finished records shared, read-only, by every exporter it is
+// sent to; the last one to finish with it puts it back on the free list.
+type batch struct {
+	records []flow.Record
+	refs    atomic.Int32
+}
+
+// output is one exporter with its queue and goroutine.
+type output struct {
+	exp   flow.Exporter
+	queue chan *batch
+	// stalled is set when the exporter made a worker wait DropAfter and cleared when
+	// its queue runs empty; while it is set, a full queue drops at once.
+	stalled atomic.Bool
+
+	records, failed, dropped, errors atomic.Uint64
+}
+
+// fanout hands every batch to every output.
+type fanout struct {
+	outputs   []*output
+	free      chan *batch
+	batchSize int
+	dropAfter time.Duration
+	onError   func(int, error)
+	flows     [flow.EndLackOfResource + 1]atomic.Uint64
+	wg        sync.WaitGroup
+	closeErrs []error
+}
+
+func newFanout(exporters []flow.Exporter, cfg *Config, batchSize, workers int) *fanout {
+	queue := cfg.QueueBatches
+	if queue <= 0 {
+		queue = DefaultQueueBatches
+	}
+	f := &fanout{
+		// Enough free batches for every queue slot and every worker's current batch,
+		// so that after warm-up no batch is ever allocated.
+		free:      make(chan *batch, queue*len(exporters)+2*workers),
+		batchSize: batchSize,
+		dropAfter: cfg.DropAfter,
+		onError:   cfg.ExportError,
+		closeErrs: make([]error, len(exporters)),
+	}
+	for _, e := range exporters {
+		f.outputs = append(f.outputs, &output{exp: e, queue: make(chan *batch, queue)})
+	}
+	return f
+}
+
+// get returns an empty batch.
+func (f *fanout) get() *batch {
+	select {
+	case b := <-f.free:
+		return b
+	default:
+		return &batch{records: make([]flow.Record, 0, f.batchSize)}
+	}
+}
+
+// release drops one reference to b and recycles it after the last.
+func (f *fanout) release(b *batch) {
+	if b.refs.Add(-1) > 0 {
+		return
+	}
+	b.records = b.records[:0]
+	select {
+	case f.free <- b:
+	default:
+	}
+}
+
+// publish sends b to every output; the caller gives up b.
+func (f *fanout) publish(b *batch) {
+	var ended [flow.EndLackOfResource + 1]uint64
+	for i := range b.records {
+		if r := b.records[i].EndReason; int(r) < len(ended) {
+			ended[r]++
+		}
+	}
+	for r, n := range ended {
+		if n > 0 {
+			f.flows[r].Add(n)
+		}
+	}
+
+	b.refs.Store(int32(len(f.outputs)) + 1)
+	for _, o := range f.outputs {
+		f.send(o, b)
+	}
+	f.release(b)
+}
+
+// send queues b for o, waiting as the drop policy allows.
+func (f *fanout) send(o *output, b *batch) {
+	select {
+	case o.queue <- b:
+		return
+	default:
+	}
+	if f.dropAfter <= 0 {
+		o.queue <- b
+		return
+	}
+	if !o.stalled.Load() {
+		timer := time.NewTimer(f.dropAfter)
+		defer timer.Stop()
+		select {
+		case o.queue <- b:
+			return
+		case <-timer.C:
+			o.stalled.Store(true)
+		}
+	}
+	o.dropped.Add(uint64(len(b.records)))
+	f.release(b)
+}
+
+// start runs one goroutine per output.
+func (f *fanout) start() {
+	for i, o := range f.outputs {
+		f.wg.Add(1)
+		go func() {
+			defer f.wg.Done()
+			f.closeErrs[i] = f.drain(i, o)
+		}()
+	}
+}
+
+// drain exports o's batches until its queue is closed, flushing whenever it runs
+// empty, then closes the exporter.
+func (f *fanout) drain(i int, o *output) error {
+	for b := range o.queue {
+		if err := o.exp.Export(b.records); err != nil {
+			o.failed.Add(uint64(len(b.records)))
+			f.fail(i, o, err)
+		} else {
+			o.records.Add(uint64(len(b.records)))
+		}
+		f.release(b)
+		if len(o.queue) == 0 {
+			o.stalled.Store(false)
+			if err := o.exp.Flush(); err != nil {
+				f.fail(i, o, err)
+			}
+		}
+	}
+	if err := o.exp.Close(); err != nil {
+		f.fail(i, o, err)
+		return fmt.Errorf("close exporter %d: %w", i, err)
+	}
+	return nil
+}
+
+func (f *fanout) fail(i int, o *output, err error) {
+	o.errors.Add(1)
+	if f.onError != nil {
+		f.onError(i, err)
+	}
+}
+
+// stop closes the queues, waits for every output to drain and close, and returns
+// the close errors.
+func (f *fanout) stop() error {
+	for _, o := range f.outputs {
+		close(o.queue)
+	}
+	f.wg.Wait()
+	return errors.Join(f.closeErrs...)
+}

@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+	"github.com/flowprobe/flowprobe/probe/flowcache"
+	"github.com/flowprobe/flowprobe/probe/packet"
+)
+
+func TestRunConservesAndFansOut(t *testing.T) {
+	frames, ipBytes := traffic(2, 20, 30)
+	exps := []*recorder{{}, {}}
+	e, err := New(&fakeSource{frames: frames}, []flow.Exporter{exps[0], exps[1]},
+		Config{Cache: flowcache.Config{BatchSize: 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := e.Stats()
+	for i, x := range exps {
+		packets, bytes := sum(x.records)
+		if packets != 2*20*30 || bytes != ipBytes {
+			t.Errorf("exporter %d got %d packets %d bytes, want %d %d", i, packets, bytes,
+				2*20*30, ipBytes)
+		}
+		if len(x.records) != 40 {
+			t.Errorf("exporter %d got %d records, want 40 biflows", i, len(x.records))
+		}
+		if x.closed != 1 || x.flushes == 0 {
+			t.Errorf("exporter %d closed %d times, flushed %d times", i, x.closed, x.flushes)
+		}
+		if st.Exporters[i].Records != 40 {
+			t.Errorf("exporter %d stats %+v", i, st.Exporters[i])
+		}
+	}
+	if st.Parser.Frames != 2*(20*30+1) || st.Parser.Reasons[packet.OK] != 2*20*30 ||
+		st.Parser.Reasons[packet.NotIP] != 2 {
+		t.Errorf("parser stats %+v", st.Parser)
+	}
+	if st.Flows[flow.EndForced] != 40 || st.Cache.Created != 40 || st.Cache.Active != 0 {
+		t.Errorf("flow stats %v, cache %+v", st.Flows, st.Cache)
+	}
+}
+
+func TestCancelFlushesEverything(t *testing.T) {
+	frames, _ := traffic(1, 5, 4)
+	rec := &recorder{}
+	src := &fakeSource{frames: frames, live: true, delivered: make(chan struct{}, 1)}
+	e, err := New(src, []flow.Exporter{rec}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- e.Run(ctx) }()
+	<-src.delivered
+	time.Sleep(10 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned before cancel: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if packets, _ := sum(rec.records); packets != 20 || len(rec.records) != 5 {
+		t.Fatalf("after cancel: %d records with %d packets, want 5 with 20",
+			len(rec.records), packets)
+	}
+	for _, r := range rec.records {
+		if r.EndReason != flow.EndForced {
+			t.Fatalf("record ended %v, want forced", r.EndReason)
+		}
+	}
+}
+
+func TestSlowExporter(t *testing.T) {
+	frames, ipBytes := traffic(1, 200, 4)
+	cases := []struct {
+		name      string
+		dropAfter time.Duration
+		wantLoss  bool
+	}{
+		{"lossless waits for a slow exporter", 0, false},
+		{"live drops for a stuck exporter", 200 * time.Millisecond, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			slow := &recorder{block: make(chan struct{})}
+			fast := &recorder{}
+			cfg := Config{Cache: flowcache.Config{Capacity: 1024, BatchSize: 1,
+				InactiveTimeout: time.Millisecond, SweepPeriod: time.Millisecond},
+				QueueBatches: 2, DropAfter: tc.dropAfter}
+			src := &fakeSource{frames: frames, delivered: make(chan struct{}, 1)}
+			e, err := New(src, []flow.Exporter{slow, fast}, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error)
+			go func() { done <- e.Run(context.Background()) }()
+			if tc.wantLoss {
+				// A stuck exporter must not stop the capture.
+				<-src.delivered
+			} else {
+				time.Sleep(50 * time.Millisecond) // let the worker pile up on the queue
+			}
+			close(slow.block)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			st := e.Stats()
+			if _, bytes := sum(fast.records); bytes != ipBytes {
+				t.Errorf("fast exporter got %d bytes, want %d", bytes, ipBytes)
+			}
+			slowSt := st.Exporters[0]
+			total := uint64(len(fast.records))
+			if slowSt.Records+slowSt.Dropped != total ||
+				slowSt.Records != uint64(len(slow.records)) {
+				t.Errorf("slow exporter: %+v, %d records kept, want %d in all", slowSt,
+					len(slow.records), total)
+			}
+			if tc.wantLoss != (slowSt.Dropped > 0) {
+				t.Errorf("slow exporter dropped %d records, want loss %v", slowSt.Dropped,
+					tc.wantLoss)
+			}
+		})
+	}
+}
+
+func TestExportErrorsCounted(t *testing.T) {
+	frames, _ := traffic(1, 3, 2)
+	var reported []int
+	e, err := New(&fakeSource{frames: frames}, []flow.Exporter{&recorder{fail: true}},
+		Config{ExportError: func(i int, err error) { reported = append(reported, i) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := e.Stats().Exporters[0]
+	if st.Errors == 0 || st.Failed != 3 || st.Records != 0 || len(reported) == 0 {
+		t.Fatalf("stats %+v, %d errors reported", st, len(reported))
+	}
+	if err := e.Run(context.Background()); err == nil {
+		t.Fatal("second Run succeeded")
+	}
+}
+
+func TestHandlersMerge(t *testing.T) {
+	rec := &recorder{}
+	var agg flow.Record
+	agg.IPVersion, agg.Protocol, agg.Packets, agg.Bytes = 4, 17, 5, 500
+	agg.TimeFirst, agg.TimeLast = t0, t0+1
+	src := &mergeSource{agg: agg}
+	e, err := New(src, []flow.Exporter{rec}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.records) != 1 || rec.records[0].Packets != 5 || rec.records[0].Bytes != 500 {
+		t.Fatalf("merged flow came out as %+v", rec.records)
+	}
+}

@@ -1,0 +1,47 @@
+package engine
+
+import (
+	"github.com/flowprobe/flowprobe/probe/flow"
+	"github.com/flowprobe/flowprobe/probe/flowcache"
+	"github.com/flowprobe/flowprobe/probe/packet"
+)
+
+// Stats counts what an Engine did. While Run is going the parser and cache figures
+// are those of each worker's last tick; once Run has returned they are exact.
+type Stats struct {
+	Parser packet.Stats
+	Cache  flowcache.Stats // summed over the workers
+	// Flows counts records handed to the exporters, indexed by flow.EndReason.
+	Flows     [flow.EndLackOfResource + 1]uint64
+	Exporters []ExporterStats
+}
+
+// ExporterStats counts what happened to the batches sent to one exporter.
+type ExporterStats struct {
+	Records uint64 // records given to Export without error
+	Failed  uint64 // records of Export calls that returned an error
+	Dropped uint64 // records lost because the exporter's queue stayed full
+	Errors  uint64 // errors returned by Export, Flush or Close
+}
+
+func addParserStats(sum *packet.Stats, s *packet.Stats) {
+	sum.Frames += s.Frames
+	for i := range sum.Reasons {
+		sum.Reasons[i] += s.Reasons[i]
+	}
+	sum.L4Missing += s.L4Missing
+	sum.FragmentsAttached += s.FragmentsAttached
+	sum.FragmentsUnattached += s.FragmentsUnattached
+	sum.Decapsulated += s.Decapsulated
+	sum.DecapsulationFailed += s.DecapsulationFailed
+}
+
+func addCacheStats(sum *flowcache.Stats, s *flowcache.Stats) {
+	sum.Packets += s.Packets
+	sum.Merged += s.Merged
+	sum.Created += s.Created
+	sum.Active += s.Active
+	for i := range sum.Ended {
+		sum.Ended[i] += s.Ended[i]
+	}
+}

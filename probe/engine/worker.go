@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"sync"
+
+	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/flow"
+	"github.com/flowprobe/flowprobe/probe/flowcache"
+	"github.com/flowprobe/flowprobe/probe/packet"
+)
+
+// worker is the capture.Handler of one capture goroutine.
+type worker struct {
+	parser *packet.Parser
+	cache  *flowcache.Cache
+	pkt    flow.Packet
+	fan    *fanout
+	cur    *batch // the batch the cache is filling
+
+	mu       sync.Mutex // guards the snapshots, read by Engine.Stats
+	parserSn packet.Stats
+	cacheSn  flowcache.Stats
+}
+
+var (
+	_ capture.Handler = (*worker)(nil)
+	_ Merger          = (*worker)(nil)
+)
+
+// HandleFrame parses f and accounts it to its flow; frames that are not flow packets
+// are only counted by the parser.
+func (w *worker) HandleFrame(f *capture.Frame) {
+	if w.parser.Parse(f, &w.pkt) == packet.OK {
+		w.cache.Update(&w.pkt)
+	}
+}
+
+// Tick moves the cache's clock, hands over finished records and publishes counters.
+func (w *worker) Tick(now int64) {
+	w.cache.Advance(now)
+	w.snapshot()
+}
+
+// Merge adds a partial flow aggregated elsewhere; see flowcache.Cache.Merge.
+func (w *worker) Merge(agg *flow.Record) { w.cache.Merge(agg) }
+
+// sink is the cache's flowcache.Sink: it publishes the filled batch and starts
+// another.
+func (w *worker) sink(records []flow.Record) []flow.Record {
+	w.cur.records = records
+	w.fan.publish(w.cur)
+	w.cur = w.fan.get()
+	return w.cur.records[:0]
+}
+
+func (w *worker) snapshot() {
+	p, c := w.parser.Stats(), w.cache.Stats()
+	w.mu.Lock()
+	w.parserSn, w.cacheSn = p, c
+	w.mu.Unlock()
+}

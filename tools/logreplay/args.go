@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/flowprobe/flowprobe/trapout"
+)
+
+// parseArgs reads the command line as a NEMEA module does: -h or --help anywhere asks
+// for help, -i IFC and -v/-vv/-vvv are taken out first, then the module's own options.
+func parseArgs(args []string) (config, error) {
+	var cfg config
+	for _, a := range args {
+		if a == "-h" || a == "--help" {
+			return cfg, flag.ErrHelp
+		}
+	}
+	ifcSpec, rest, err := trapout.ExtractIfcSpec(args)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.ifc = ifcSpec
+	rest, cfg.verbosity = takeVerbosity(rest)
+
+	fs := flag.NewFlagSet("logreplay", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cut := -1
+	for _, name := range []string{"f", "file"} {
+		fs.StringVar(&cfg.file, name, "", "")
+	}
+	for _, name := range []string{"c", "cut"} {
+		fs.IntVar(&cut, name, -1, "")
+	}
+	for _, name := range []string{"n", "no_eof"} {
+		fs.BoolVar(&cfg.noEOF, name, false, "")
+	}
+	for _, name := range []string{"d", "disable_timing"} {
+		fs.BoolVar(&cfg.noTiming, name, false, "")
+	}
+	if err := fs.Parse(rest); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.file == "" {
+		return cfg, errors.New("missing option -f with the input file")
+	}
+	if cut == 0 || cut < -1 {
+		return cfg, fmt.Errorf("option -c: %d is not an integer > 0", cut)
+	}
+	cfg.max = max(cut, 0)
+	return cfg, nil
+}
+
+// takeVerbosity removes the -v, -vv and -vvv elements libtrap recognises and returns
+// the verbosity they set (0, 1 or 2; -1 without any), shifted to start at 0.
+func takeVerbosity(args []string) ([]string, int) {
+	level := -1
+	rest := args[:0:0]
+	for _, a := range args {
+		switch a {
+		case "-v":
+			level = 0
+		case "-vv":
+			level = 1
+		case "-vvv":
+			level = 2
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return rest, level + 1
+}

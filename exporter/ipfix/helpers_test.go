@@ -2,7 +2,6 @@ package ipfix
 
 import (
 	"bytes"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -261,5 +260,3 @@ func run(t *testing.T, name string, args ...string) (string, string) {
 	}
 	return stdout.String(), stderr.String()
 }
-
-var _ = fmt.Sprint

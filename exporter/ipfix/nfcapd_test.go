@@ -65,6 +65,37 @@ func startNfcapd(t *testing.T, port int, dir string) func() string {
 	}
 }
 
+// waitUDPDrained waits until the receive queue of the UDP socket bound to
+// 127.0.0.1:port is empty (as /proc/net/udp shows it), so that nfcapd has read
+// every datagram before it is stopped.
+func waitUDPDrained(t *testing.T, port int) {
+	t.Helper()
+	local := fmt.Sprintf("0100007F:%04X", port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile("/proc/net/udp")
+		if err != nil {
+			time.Sleep(time.Second) // no procfs: give nfcapd time instead
+			return
+		}
+		queued := ""
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 4 && f[1] == local {
+				_, queued, _ = strings.Cut(f[4], ":")
+			}
+		}
+		if q, err := strconv.ParseUint(queued, 16, 64); err == nil && q == 0 {
+			time.Sleep(50 * time.Millisecond) // the last datagram read is being stored
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nfcapd left %s bytes unread on port %d for 10 s", queued, port)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // raiseRcvbuf lets nfcapd's -B take effect, as hack/setup-test-host.sh does.
 func raiseRcvbuf(t *testing.T) {
 	const path, want = "/proc/sys/net/core/rmem_max", 33554432
@@ -170,7 +201,7 @@ func TestNfcapdReceivesUDPExport(t *testing.T) {
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // nfcapd reads the socket until SIGTERM
+	waitUDPDrained(t, port)
 	log := stop()
 
 	if !strings.Contains(log, "Flows: 1000,") ||

@@ -220,3 +220,61 @@ func freeTCPPort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// TestTCPStalledCollector connects to a collector that accepts but never reads.
+// Once the socket buffers are full a write times out; the exporter must drop that
+// connection instead of blocking the flow engine, keep the records, and try again.
+func TestTCPStalledCollector(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var held []net.Conn
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, conn) // never read
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range held {
+			_ = c.Close()
+		}
+		mu.Unlock()
+	})
+
+	e, err := New(Options{Address: ln.Addr().String(), Transport: TCP,
+		WriteTimeout: 100 * time.Millisecond, ReconnectMin: 10 * time.Millisecond,
+		BufferRecords: 1 << 20, CloseTimeout: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, e, "connection", func(s Stats) bool { return s.Connected })
+	records := sampleRecords(4096)
+	exported := uint64(0)
+	start := time.Now()
+	for i := 0; e.Stats().WriteErrors == 0; i++ {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("no write timed out after %d batches: %+v", i, e.Stats())
+		}
+		if err := e.Export(records); err != nil {
+			t.Fatalf("export with room in the buffer: %v", err)
+		}
+		exported += uint64(len(records))
+	}
+	_ = e.Flush() // may time out again on the next stalled connection; nothing is lost
+	st := e.Stats()
+	if st.Disconnects == 0 || st.RecordsDropped != 0 || st.RecordsSent+st.Buffered != exported {
+		t.Errorf("after a write timeout: %+v; want a disconnect, nothing dropped, and %d "+
+			"records sent or buffered", st, exported)
+	}
+	_ = e.Close()
+}

@@ -64,12 +64,16 @@ func TestCSVReaderRows(t *testing.T) {
 		"443,\"bad array\",[1|z],2024-01-01T00:00:00\n" +
 		"22,\"bad time\",[],yesterday\n" +
 		"\n" +
+		"7,\"extra\",[],2024-01-01T00:00:00,surplus\n" +
+		"8,\"short\",[]\n" +
 		"65536,\"no newline\",[ 3 ],2024-01-01T00:00:01.25"
 	out, warnings := readCSV(t, text, 0)
 	wantOut := []string{
 		`2024-01-01T00:00:00.000000,80,[1|2],"x"`,
 		`2024-01-01T00:00:00.000000,0,[127|-1],"hex is not %u"`,
 		`1970-01-01T00:00:00.000000,22,[],"bad time"`,
+		`2024-01-01T00:00:00.000000,7,[],"extra"`,
+		`1970-01-01T00:00:00.000000,8,[],"short"`,
 		`2024-01-01T00:00:01.250000,0,[3],"no newline"`,
 	}
 	if strings.Join(out, "\n") != strings.Join(wantOut, "\n") {
@@ -80,6 +84,9 @@ func TestCSVReaderRows(t *testing.T) {
 		`in.csv:5: field A: invalid int8 element "z"`,
 		`in.csv:6: field T: invalid time "yesterday", stored as 0`,
 		`in.csv:7: field P: invalid uint16 value ""`,
+		`in.csv:8: row has more columns, the header has 4`,
+		`in.csv:9: row has 3 columns, the header has 4`,
+		`in.csv:9: field T: invalid time "", stored as 0`,
 	}
 	if strings.Join(warnings, "\n") != strings.Join(wantWarn, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(warnings, "\n"),

@@ -57,6 +57,8 @@ type CSVReader struct {
 	scratch []byte
 	varBuf  []byte
 	rowTime time.Time
+	// warnedRow is the line whose column count was reported, to report it once.
+	warnedRow int
 }
 
 // NewCSVReader reads the header from in. name is used in error messages.
@@ -153,7 +155,11 @@ func (r *CSVReader) parseRow(line string) ([]byte, *CSVError) {
 		col, pos = nextCSVColumn(line, pos, &r.scratch)
 		r.rowTime = parseLocalTime(col)
 	}
-	for _, fi := range r.columns {
+	for k, fi := range r.columns {
+		if pos > len(line) {
+			// logreplay reads missing columns as empty values; say why they are.
+			r.warnColumns(k)
+		}
 		var col string
 		col, pos = nextCSVColumn(line, pos, &r.scratch)
 		col = cutColumn(col)
@@ -169,6 +175,9 @@ func (r *CSVReader) parseRow(line string) ([]byte, *CSVError) {
 			r.Warn(r.fieldError(fi, fmt.Errorf("%w, stored as 0", timeErr)))
 		}
 	}
+	if pos <= len(line) {
+		r.warnColumns(-1)
+	}
 	for fi := t.firstDyn; fi < len(t.fields); fi++ {
 		var err error
 		r.varBuf, err = appendDynamicFromText(r.varBuf[:0], t.fields[fi].Type, r.pending[fi])
@@ -180,6 +189,28 @@ func (r *CSVReader) parseRow(line string) ([]byte, *CSVError) {
 		}
 	}
 	return r.rec, nil
+}
+
+// warnColumns reports a row with too few columns (have of them) or, with have -1,
+// too many; logreplay ignores extra columns.
+func (r *CSVReader) warnColumns(have int) {
+	if r.Warn == nil || r.warnedRow == r.line {
+		return
+	}
+	r.warnedRow = r.line
+	want := len(r.columns)
+	if r.hasTime {
+		want++
+	}
+	what := "more"
+	if have >= 0 {
+		what = fmt.Sprint(have)
+		if r.hasTime {
+			what = fmt.Sprint(have + 1)
+		}
+	}
+	r.Warn(&CSVError{File: r.name, Line: r.line,
+		Err: fmt.Errorf("row has %s columns, the header has %d", what, want)})
 }
 
 func (r *CSVReader) fieldError(fi int, err error) *CSVError {

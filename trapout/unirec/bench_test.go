@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// basicFlowRecord fills the basic flow template the way an exporter does per flow.
+// basicFlowFields holds the indexes of the basic flow template's fields.
 type basicFlowFields struct {
-	dstIP, srcIP, bytes, bytesRev, link, first, last, dstMAC, srcMAC int
+	dstIP, srcIP, bytes, bytesRev, link, first, last, dstMAC, srcMAC   int
 	packets, packetsRev, dstPort, srcPort, dir, proto, flags, flagsRev int
 }
 

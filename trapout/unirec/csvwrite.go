@@ -200,4 +200,3 @@ func (w *CSVWriter) Write(rec []byte) error {
 	}
 	return nil
 }
-

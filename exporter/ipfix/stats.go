@@ -8,7 +8,7 @@ type Stats struct {
 	RecordsSent    uint64 // data records written to the socket
 	MessagesSent   uint64 // data messages written to the socket
 	TemplatesSent  uint64 // template messages written to the socket
-	RecordsDropped uint64 // records given up: TCP buffer full, or a failed write on UDP
+	RecordsDropped uint64 // records given up: TCP buffer full or left at Close, failed UDP write
 	Refused        uint64 // UDP writes that reported ICMP port unreachable (ECONNREFUSED)
 	WriteErrors    uint64 // failed writes of any other kind
 	Connects       uint64 // TCP connections made

@@ -174,8 +174,11 @@ func (s *tcpSender) drain() {
 		m.reset()
 		s.free = append(s.free, m)
 	}
-	if s.head == len(s.queue) {
-		s.queue, s.head = s.queue[:0], 0
+	if s.head > 0 && s.head >= len(s.queue)/2 {
+		// Keep the written prefix from growing while the queue never quite empties.
+		n := copy(s.queue, s.queue[s.head:])
+		clear(s.queue[n:])
+		s.queue, s.head = s.queue[:n], 0
 	}
 }
 

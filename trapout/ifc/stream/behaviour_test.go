@@ -96,7 +96,7 @@ func TestSeveralClientsGetEverything(t *testing.T) {
 func TestWaitBlocksWithoutClientAndUnderBackpressure(t *testing.T) {
 	srv := startServer(t, "u:wait:buffer_size=1000:buffer_count=2")
 	srv.SetFormat(formatA)
-	const n, size = 100000, 100 // 10 MB, far more than socket buffers hold
+	const n, size = 30000, 100 // 3 MB, far more than socket buffers hold
 	done := make(chan error, 1)
 	go func() { done <- sendN(srv, n, size) }()
 
@@ -379,5 +379,82 @@ func TestClosedServerRefusesSend(t *testing.T) {
 	srv.Close()
 	if err := srv.Send([]byte("x")); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Send after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestHalfWaitBackpressure: once a client is there, HALF_WAIT waits for it like WAIT.
+func TestHalfWaitBackpressure(t *testing.T) {
+	srv := startServer(t, "u:half:timeout=HALF_WAIT:buffer_size=1000:buffer_count=2")
+	srv.SetFormat(formatA)
+	c := newClient(t, inputSpecFor(t, srv, ""))
+	if _, changed, err := c.Recv(); err != nil || !changed {
+		t.Fatalf("first Recv: %v %v", changed, err)
+	}
+	waitClients(t, srv, 1)
+	const n = 30000
+	done := make(chan error, 1)
+	go func() { done <- sendN(srv, n, 100) }()
+	time.Sleep(300 * time.Millisecond)
+	if s := srv.Stats().Sent; s >= n {
+		t.Fatalf("sender finished all %d messages while the client did not read", s)
+	}
+	got, err := recvNumbers(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	checkSequence(t, got, n)
+}
+
+// TestClientLeavesAndComes: a client that goes away does not disturb the server, and
+// a new client gets the data sent after it joined.
+func TestClientLeavesAndComes(t *testing.T) {
+	srv := startServer(t, "u:again:timeout=HALF_WAIT")
+	srv.SetFormat(formatA)
+	first := newClient(t, inputSpecFor(t, srv, ""))
+	first.Recv()
+	waitClients(t, srv, 1)
+	srv.Send(numbered(0, 8))
+	srv.Flush()
+	if m, _, err := first.Recv(); err != nil || binary.LittleEndian.Uint32(m) != 0 {
+		t.Fatalf("first client: %v", err)
+	}
+	first.Close()
+	waitClients(t, srv, 0)
+	srv.Send(numbered(1, 8)) // nobody is there: dropped under HALF_WAIT
+	srv.Flush()
+
+	second := newClient(t, inputSpecFor(t, srv, ""))
+	second.Recv()
+	waitClients(t, srv, 1)
+	if err := sendFrom(srv, 2, 5, 8); err != nil {
+		t.Fatal(err)
+	}
+	srv.Flush()
+	got, err := recvNumbers(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0] != 2 || got[2] != 4 {
+		t.Fatalf("second client got %v, want [2 3 4]", got)
+	}
+}
+
+func TestSendUnblocksOnClose(t *testing.T) {
+	srv := startServer(t, "u:unblock")
+	srv.SetFormat(formatA)
+	done := make(chan error, 1)
+	go func() { done <- srv.Send([]byte("x")) }()
+	time.Sleep(100 * time.Millisecond)
+	srv.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Send: %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Send waiting for a client did not return on Close")
 	}
 }

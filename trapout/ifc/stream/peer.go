@@ -43,6 +43,8 @@ func (s *Server) serve(p *peer) {
 		}
 	}
 	p.conn.SetDeadline(time.Time{})
+	s.wg.Add(1)
+	go s.watch(p)
 
 	for {
 		c := s.nextFor(p)
@@ -102,4 +104,20 @@ func (s *Server) leave(p *peer) {
 		p.conn.SetDeadline(time.Now().Add(helloTimeout))
 	}
 	p.conn.Close()
+}
+
+// watch notices a client that went away while nothing was being sent to it: libtrap
+// clients never send, so any end of reading means the client is gone.
+func (s *Server) watch(p *peer) {
+	defer s.wg.Done()
+	var b [64]byte
+	for {
+		if _, err := p.conn.Read(b[:]); err != nil {
+			break
+		}
+	}
+	s.mu.Lock()
+	p.kicked = true
+	s.cond.Broadcast()
+	s.mu.Unlock()
 }

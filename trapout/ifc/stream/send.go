@@ -50,6 +50,9 @@ func (s *Server) Send(msg []byte) error {
 		}
 	}
 	s.waitFinishing()
+	if s.closed { // closed by another goroutine while this one waited
+		return ErrClosed
+	}
 	if len(s.active.buf)+2+len(msg) > cap(s.active.buf) {
 		s.finish()
 	}

@@ -1,5 +1,5 @@
 // Package ipfix exports finished flows as IPFIX (RFC 7011) biflow records (RFC 5103)
-// over UDP or TCP, in the layout NEMEA's ipfixprobe sends: one template for IPv4 flows
+// over UDP, TCP or TLS, in the layout ipfixprobe (NEMEA) sends: one template for IPv4 flows
 // and one for IPv6 flows, with the reverse counters under private enterprise 29305.
 //
 // The element definitions (numbers, types, lengths) come from the IANA registry that

@@ -2,6 +2,7 @@ package ipfix
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"testing"
 	"time"
@@ -277,6 +278,7 @@ func TestOptionsErrors(t *testing.T) {
 		{"negative buffer", Options{Address: "127.0.0.1:4739", BufferRecords: -1}, "buffer"},
 		{"negative refresh", Options{Address: "127.0.0.1:4739", TemplateRefreshMessages: -1},
 			"refresh"},
+		{"tls over udp", Options{Address: "127.0.0.1:4739", TLS: &tls.Config{}}, "tls"},
 		{"bad tcp host", Options{Address: "no-such-host.invalid:4739", Transport: TCP},
 			"tcp collector"},
 	}

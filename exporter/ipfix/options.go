@@ -1,6 +1,7 @@
 package ipfix
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"time"
@@ -33,6 +34,9 @@ type Options struct {
 	Address string
 	// Transport is UDP (the default) or TCP.
 	Transport string
+	// TLS, when set, wraps every TCP connection in TLS (RFC 7011 section 11) with
+	// this configuration; it is an error with UDP. Default nil, plain TCP.
+	TLS *tls.Config
 	// ObservationDomainID goes into every message header; sequence numbers count
 	// per observation domain. Default 0.
 	ObservationDomainID uint32
@@ -82,6 +86,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Transport != UDP && o.Transport != TCP {
 		return o, fmt.Errorf("ipfix: transport %q: want %q or %q", o.Transport, UDP, TCP)
+	}
+	if o.TLS != nil && o.Transport != TCP {
+		return o, fmt.Errorf("ipfix: tls needs transport %q, not %q", TCP, o.Transport)
 	}
 	if _, _, err := net.SplitHostPort(o.Address); err != nil {
 		return o, fmt.Errorf("ipfix: collector address %q: %w", o.Address, err)

@@ -2,6 +2,7 @@ package ipfix
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -72,7 +73,7 @@ func (s *tcpSender) dialLoop() {
 		}
 		backoff := s.c.opts.ReconnectMin
 		for {
-			conn, err := s.dialer.DialContext(s.ctx, "tcp", s.c.opts.Address)
+			conn, err := s.dial()
 			if err == nil {
 				select {
 				case s.conns <- conn:
@@ -92,6 +93,15 @@ func (s *tcpSender) dialLoop() {
 			backoff = min(2*backoff, s.c.opts.ReconnectMax)
 		}
 	}
+}
+
+// dial connects to the collector, with TLS if the options ask for it.
+func (s *tcpSender) dial() (net.Conn, error) {
+	if s.c.opts.TLS == nil {
+		return s.dialer.DialContext(s.ctx, "tcp", s.c.opts.Address)
+	}
+	d := tls.Dialer{NetDialer: &s.dialer, Config: s.c.opts.TLS}
+	return d.DialContext(s.ctx, "tcp", s.c.opts.Address)
 }
 
 // poll notices a lost connection and takes up a new one.

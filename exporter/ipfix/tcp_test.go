@@ -25,6 +25,11 @@ func newTCPCollector(t *testing.T, addr string) *tcpCollector {
 	if err != nil {
 		t.Fatalf("listen tcp %s: %v", addr, err)
 	}
+	return collectOn(t, ln)
+}
+
+// collectOn serves the collector on ln, which may be a TLS listener.
+func collectOn(t *testing.T, ln net.Listener) *tcpCollector {
 	c := &tcpCollector{ln: ln}
 	c.wg.Add(1)
 	go func() {

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/afpacket"
+	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/pcapfile"
+)
+
+// liveExportWait is how long a live capture waits for a full output queue; see
+// engine.Config.DropAfter.
+const liveExportWait = 2 * time.Second
+
+func openSource(o *options) (capture.Source, error) {
+	if o.trace != "" {
+		return pcapfile.Open(o.trace, pcapfile.Options{})
+	}
+	return afpacket.New(afpacket.Options{
+		Interface:   o.iface,
+		Workers:     o.workers,
+		Filter:      o.filter,
+		Promiscuous: o.promiscuous,
+	})
+}
+
+func inputName(o *options) string {
+	if o.trace != "" {
+		return o.trace
+	}
+	return o.mode + ":" + o.iface
+}

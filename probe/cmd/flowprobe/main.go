@@ -1,0 +1,109 @@
+// Command flowprobe builds IP flow records from a live interface or a trace file and
+// exports them over IPFIX, as UniRec records over NEMEA's TRAP, or as text. Run
+// `flowprobe -h` for the flags and exit codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rs/zerolog"
+
+	"github.com/flowprobe/flowprobe/probe/engine"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole command, with its streams passed in so that tests can run it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "flowprobe: %v\n(flowprobe -h lists the flags)\n", err)
+		return exitUsage
+	case o.version:
+		fmt.Fprintf(stdout, "flowprobe %s\n", versionString())
+		return exitOK
+	}
+	log := newLogger(stderr, o.verbosity)
+
+	src, err := openSource(o)
+	if err != nil {
+		log.Error().Err(err).Msg("cannot open the input")
+		return exitSetup
+	}
+	defer src.Close()
+
+	exporters, err := openOutputs(o, stdout)
+	if err != nil {
+		log.Error().Err(err).Msg("cannot open an output")
+		return exitSetup
+	}
+
+	cfg := engineConfig(o, &log)
+	eng, err := engine.New(src, exporters, cfg)
+	if err != nil {
+		closeAll(exporters)
+		log.Error().Err(err).Msg("cannot set up the flow engine")
+		return exitSetup
+	}
+	log.Info().Str("input", inputName(o)).Int("outputs", len(exporters)).
+		Int("cache_flows_per_worker", eng.CacheConfig().Capacity).
+		Stringer("active", eng.CacheConfig().ActiveTimeout).
+		Stringer("inactive", eng.CacheConfig().InactiveTimeout).
+		Bool("biflow", !o.split).Msg("started")
+
+	runErr := eng.Run(ctx)
+	st := eng.Stats()
+	logSummary(&log, &st)
+	if runErr != nil {
+		log.Error().Err(runErr).Msg("run failed")
+		return exitFailure
+	}
+	for i, e := range st.Exporters {
+		if e.Dropped > 0 || e.Failed > 0 {
+			log.Error().Int("output", i).Uint64("dropped", e.Dropped).
+				Uint64("failed", e.Failed).Msg("flow records were not delivered")
+			return exitLoss
+		}
+	}
+	return exitOK
+}
+
+// engineConfig turns the options into the engine's configuration.
+func engineConfig(o *options, log *zerolog.Logger) engine.Config {
+	cfg := engine.Config{
+		ExportError: func(i int, err error) {
+			log.Warn().Int("output", i).Err(err).Msg("export failed")
+		},
+	}
+	cfg.Cache.Capacity = o.cache
+	cfg.Cache.ActiveTimeout = o.active
+	cfg.Cache.InactiveTimeout = o.inactive
+	cfg.Cache.FINWait = o.finWait
+	if o.finWait == 0 {
+		cfg.Cache.FINWait = -1 // the cache reads 0 as its default
+	}
+	cfg.Cache.Split = o.split
+	cfg.Parser.Decapsulate = o.decap
+	if o.iface != "" {
+		// A live capture cannot wait for a stuck output without losing packets in
+		// the kernel; after this long the output loses records instead, counted.
+		cfg.DropAfter = liveExportWait
+	}
+	return cfg
+}

@@ -1,0 +1,64 @@
+package main
+
+// Exit codes, listed in usageText.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the run failed: capture error, or an output could not be closed
+	exitUsage   = 2 // the command line is wrong
+	exitSetup   = 3 // an input or output could not be opened
+	exitLoss    = 4 // the run completed but some flow records were not delivered
+)
+
+const usageText = `flowprobe: build IP flow records from a network interface or a trace file and
+export them over IPFIX, as UniRec records over TRAP (NEMEA), or as text.
+
+Usage:
+  flowprobe -I eth0 -i u:basicflow            live capture to a NEMEA TRAP interface
+  flowprobe -I eth0 -x 127.0.0.1:4739 -u      live capture to an IPFIX collector over UDP
+  flowprobe -r trace.pcap -o csv:flows.csv    trace file to CSV
+  flowprobe -r trace.pcap                     trace file to a table on standard output
+
+Input (one of):
+  -I IFACE          capture live on IFACE (needs CAP_NET_RAW)
+  -r FILE           read a pcap or pcapng file (gzip allowed); flows follow packet time
+  --mode MODE       live capture method: afpacket (default)
+  -w N              live capture workers, one socket each (default 1)
+  -f FILTER         tcpdump-style capture filter (live only)
+  --promisc         put the interface into promiscuous mode
+
+Outputs (any number, each may be repeated; a table on standard output when none):
+  -i IFC            TRAP output interface, libtrap syntax (u:NAME, t:PORT, f:FILE, ...);
+                    sends the basic flow record, and end-of-data at exit unless --no-eof
+  -x HOST:PORT      IPFIX collector, over TCP unless -u
+  -u                send IPFIX over UDP
+  --ipfix-ms        send millisecond flow times (152/153) instead of microseconds
+  -O ID             IPFIX observation domain ID (default 0)
+  -o FORMAT[:FILE]  text output: table, csv or json (one flow per line); standard output
+                    when FILE is missing or "-"
+
+Flow cache:
+  -t ACTIVE:INACTIVE  timeouts in seconds, flow_meter style (default 300:30)
+  --active DURATION   active timeout (default 5m0s)
+  --inactive DURATION inactive timeout (default 30s)
+  --fin-wait DURATION how long a flow that saw a TCP FIN waits for the rest of the
+                      close before it ends (default 1s; 0 ends it at the FIN)
+  -s N                cache size in flows, shared by the workers (default 262144,
+                      172 bytes each)
+  --split             one record per direction instead of biflows
+  --decap             count GRE and VXLAN traffic as its inner flows
+
+Other:
+  -v                  log more (-v info, -v -v debug); warnings and errors only by default
+  -V, --version       print the version and exit
+  -h                  print this help
+
+Exit codes:
+  0  success: every flow was exported
+  1  the run failed (capture error, an output could not be flushed or closed)
+  2  the command line is wrong
+  3  an input or output could not be opened
+  4  the run completed, but some flow records were not delivered (see the log)
+
+SIGINT and SIGTERM stop the capture; every flow still in the cache is exported with
+end reason "forced" and every output is flushed before flowprobe exits.
+`

@@ -56,8 +56,8 @@ func (in *Input) SetTimeout(t Timeout) {
 func (in *Input) Recv() ([]byte, error) {
 	msg, changed, err := in.impl.Recv()
 	switch {
-	case err == io.EOF:
-		return nil, io.EOF
+	case err == io.EOF || err == ErrTimeout:
+		return nil, err // common in polling loops: returned bare, without allocating
 	case err != nil:
 		return nil, fmt.Errorf("input %d: %w", in.spec.Index, err)
 	case changed:

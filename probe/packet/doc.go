@@ -10,7 +10,10 @@
 // carrying IPv4 or IPv6. Behind an MPLS stack the first nibble decides what
 // follows: IPv4, IPv6, or, for 0, an Ethernet pseudowire with its control word,
 // whose inner Ethernet frame is read like any other. A pseudowire without a
-// control word is counted as unsupported.
+// control word is counted as unsupported. A frame may hold up to 3 Ethernet
+// headers (the outer one and those of pseudowires and decapsulated tunnels); one
+// with more is unsupported. In the Linux cooked headers, the packet type
+// "outgoing" makes Packet.Direction egress.
 //
 // IP: IPv4 with options, and IPv6 with up to 8 extension headers (hop-by-hop,
 // routing, fragment, destination options, AH). Packet.IPBytes is the length the

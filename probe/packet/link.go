@@ -43,10 +43,12 @@ const (
 	vlanTagLen   = 4
 	mplsLabelLen = 4
 	pppoeLen     = 8 // PPPoE header plus the 2-byte PPP protocol
-	// An MPLS pseudowire or a decapsulated tunnel can carry a second Ethernet
-	// header, and that one a third; deeper nesting is counted as unsupported.
-	maxEthernetHeaders = 3
 )
+
+// maxEthernetHeaders bounds nesting: an MPLS pseudowire or a decapsulated tunnel
+// can carry a second Ethernet header, and that one a third; a frame with more is
+// unsupported.
+const maxEthernetHeaders = 3
 
 // Linux packet types in the cooked headers.
 const sllOutgoing = 4

@@ -67,25 +67,25 @@ func New(opts Options) (*Exporter, error) {
 }
 
 // Export encodes records and sends every message that fills up. It keeps no
-// reference to records. An error means some records were dropped (they are counted
-// in Stats); the rest were sent or buffered, and later calls go on exporting.
+// reference to records. When records are dropped the error is a *DroppedError that
+// says how many (they are counted in Stats too); the others were sent or buffered,
+// and later calls go on exporting. A message that fills up carries records of
+// earlier calls as well, so a call may report drops of records it was not given.
 func (e *Exporter) Export(records []flow.Record) error {
 	if e.closed {
 		return ErrClosed
 	}
-	var first error
+	var drops dropTally
 	for i := range records {
 		r := &records[i]
 		if e.cur.add(r, e.opts.Milliseconds) {
 			continue
 		}
-		if err := e.ship(); err != nil && first == nil {
-			first = err
-		}
+		drops.add(e.ship())
 		// An empty message always has room for one record: MTU is at least 512.
 		e.cur.add(r, e.opts.Milliseconds)
 	}
-	return first
+	return drops.err(e.opts.Address)
 }
 
 // Flush sends the partly filled message, and on TCP whatever waits for the
@@ -94,26 +94,26 @@ func (e *Exporter) Flush() error {
 	if e.closed {
 		return ErrClosed
 	}
-	var first error
+	var drops dropTally
 	if e.cur.records > 0 {
-		first = e.ship()
+		drops.add(e.ship())
 	}
-	if err := e.sender.flush(); err != nil && first == nil {
-		first = err
-	}
-	return first
+	drops.add(e.sender.flush())
+	return drops.err(e.opts.Address)
 }
 
 // Close flushes, waits on TCP up to Options.CloseTimeout for buffered records to be
 // delivered, and releases the socket and background goroutines. Records still
-// undelivered then are counted as dropped.
+// undelivered then are dropped and reported, as by Export, in a *DroppedError.
 func (e *Exporter) Close() error {
 	if e.closed {
 		return ErrClosed
 	}
-	err := e.Flush()
+	var drops dropTally
+	drops.add(e.Flush())
 	e.closed = true
-	return errors.Join(err, e.sender.close())
+	drops.add(e.sender.close())
+	return drops.err(e.opts.Address)
 }
 
 // Stats returns the counters. It is safe to call from any goroutine.

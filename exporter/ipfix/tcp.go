@@ -199,8 +199,7 @@ func (s *tcpSender) send(m *message) (*message, error) {
 		n := m.records
 		s.c.counters.recordsDropped.Add(uint64(n))
 		m.reset()
-		return m, fmt.Errorf("ipfix: no connection to %s, buffer full: %d records dropped",
-			s.c.opts.Address, n)
+		return m, &DroppedError{Records: n, Collector: s.c.opts.Address, Cause: ErrBufferFull}
 	}
 	s.queue = append(s.queue, m)
 	s.queued += m.records
@@ -245,8 +244,8 @@ func (s *tcpSender) close() error {
 	var err error
 	if s.queued > 0 {
 		s.c.counters.recordsDropped.Add(uint64(s.queued))
-		err = fmt.Errorf("ipfix: no connection to %s: %d buffered records dropped at close",
-			s.c.opts.Address, s.queued)
+		err = &DroppedError{Records: s.queued, Collector: s.c.opts.Address,
+			Cause: ErrNotDelivered}
 		s.queued = 0
 		s.c.counters.buffered.Store(0)
 	}

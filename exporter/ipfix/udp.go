@@ -51,7 +51,7 @@ func (s *udpSender) send(m *message) (*message, error) {
 	m.reset()
 	if err != nil {
 		s.c.counters.recordsDropped.Add(uint64(n))
-		return m, fmt.Errorf("ipfix: %d records to %s dropped: %w", n, s.c.opts.Address, err)
+		return m, &DroppedError{Records: n, Collector: s.c.opts.Address, Cause: err}
 	}
 	s.seq += uint32(n)
 	s.messagesSinceTmpl++

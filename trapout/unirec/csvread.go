@@ -18,6 +18,8 @@ type CSVError struct {
 	Err   error
 }
 
+// Error returns "file:line: field NAME: cause", without the field part when the
+// problem is the row's.
 func (e *CSVError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
@@ -25,6 +27,7 @@ func (e *CSVError) Error() string {
 	return fmt.Sprintf("%s:%d: field %s: %v", e.File, e.Line, e.Field, e.Err)
 }
 
+// Unwrap returns the cause.
 func (e *CSVError) Unwrap() error { return e.Err }
 
 // CSVReader reads the CSV that NEMEA's logreplay -f reads: a header line holding a

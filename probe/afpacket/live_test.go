@@ -167,11 +167,14 @@ func TestFilter(t *testing.T) {
 		t.Fatalf("%d frames passed the filter, want 50", len(cs[0].all))
 	}
 	for _, f := range cs[0].all {
-		want := frames[0]
-		if len(f.Data) != 60 || f.WireLen != len(want) ||
-			!bytes.Equal(f.Data, want[:60]) && !bytes.Equal(f.Data[:34], want[:34]) {
-			t.Fatalf("frame of %d bytes (wire %d), want the first 60 of %d", len(f.Data),
-				f.WireLen, len(want))
+		seq, ok := seqOf(f.Data)
+		if !ok || int(seq) >= len(frames) {
+			t.Fatalf("unexpected frame % x", f.Data)
+		}
+		want := frames[seq]
+		if !bytes.Equal(f.Data, want[:60]) || f.WireLen != len(want) {
+			t.Fatalf("frame %d: %d bytes (wire %d), want the first 60 of %d", seq,
+				len(f.Data), f.WireLen, len(want))
 		}
 		if dport := uint16(f.Data[36])<<8 | uint16(f.Data[37]); dport != 7777 {
 			t.Errorf("frame to port %d passed the filter", dport)
@@ -232,13 +235,16 @@ func TestTicksWhileIdle(t *testing.T) {
 	elapsed := time.Since(start)
 	unix.Getrusage(unix.RUSAGE_SELF, &after)
 
+	// Ticks come every 100 ms; a loaded machine may delay one, but the contract
+	// is at least one per second.
 	for w, c := range cs {
-		if len(c.ticks) < 8 {
-			t.Errorf("worker %d: %d ticks in %v, want one per 100 ms", w, len(c.ticks), elapsed)
+		if want := int(elapsed / (200 * time.Millisecond)); len(c.ticks) < want {
+			t.Errorf("worker %d: %d ticks in %v, want at least %d", w, len(c.ticks), elapsed,
+				want)
 		}
 		for i := 1; i < len(c.ticks); i++ {
 			gap := time.Duration(c.ticks[i] - c.ticks[i-1])
-			if gap < 100*time.Millisecond || gap > 600*time.Millisecond {
+			if gap < 100*time.Millisecond || gap > time.Second {
 				t.Errorf("worker %d: tick %d came %v after the previous one", w, i, gap)
 			}
 		}

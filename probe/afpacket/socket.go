@@ -62,12 +62,14 @@ func joinFanout(fd int, id uint16) (uint16, error) {
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_FANOUT, arg); err != nil {
 		return 0, fmt.Errorf("join fanout group: %w", err)
 	}
-	if id != 0 {
-		return id, nil
-	}
+	// The kernel reports the group as id | type<<16 | flags<<24. A socket outside the
+	// group would receive every frame, so membership is checked, not assumed.
 	got, err := unix.GetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_FANOUT)
 	if err != nil {
-		return 0, fmt.Errorf("read fanout group id: %w", err)
+		return 0, fmt.Errorf("read fanout group: %w", err)
+	}
+	if id != 0 && uint16(got) != id || got>>16&0xff != unix.PACKET_FANOUT_HASH {
+		return 0, fmt.Errorf("join fanout group %d: socket reports group %#x", id, got)
 	}
 	return uint16(got), nil
 }

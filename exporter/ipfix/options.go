@@ -47,7 +47,8 @@ type Options struct {
 	MTU int
 	// Milliseconds selects flowStartMilliseconds/flowEndMilliseconds (152/153)
 	// instead of the default flowStartMicroseconds/flowEndMicroseconds (154/155),
-	// for collectors that do not know the microsecond elements.
+	// for collectors that do not know the microsecond elements: nfcapd 1.7 stores
+	// flows with times 154/155 as having no time at all.
 	Milliseconds bool
 
 	// TemplateRefresh is how often, on UDP, the templates are sent again, so that a

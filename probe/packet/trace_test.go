@@ -9,7 +9,8 @@ import (
 
 // TestTracesAgainstTshark parses every trace in testdata/pcap, with and without
 // decapsulation, and checks each frame against tshark: a flow packet exactly when
-// tshark finds IP, with the same IP length, addresses, protocol and ports.
+// tshark finds IP, with the same IP length, addresses, protocol, ports, TCP flags
+// and ICMP type and code.
 func TestTracesAgainstTshark(t *testing.T) {
 	for _, name := range traceFiles(t) {
 		t.Run(name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 var tsharkFields = []string{
 	"frame.protocols", "ip.len", "ipv6.plen", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
 	"ip.proto", "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
+	"tcp.flags", "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code",
 }
 
 // tsharkFrame is tshark's view of one frame: the protocol chain and, per field,
@@ -71,6 +72,8 @@ type tsharkIP struct {
 	src, dst         netip.Addr
 	proto            int // -1 when tshark does not say it directly (IPv6)
 	srcPort, dstPort int // -1 when tshark decoded no TCP or UDP header right behind IP
+	tcpFlags         int // -1 when tshark decoded no TCP header right behind IP
+	icmpTypeCode     int // -1 when tshark decoded no ICMP header right behind IP
 }
 
 // ipLayer picks the first IP layer of the frame or, when inner is set, the first
@@ -102,7 +105,8 @@ func (f *tsharkFrame) ipLayer(inner bool) (tsharkIP, error) {
 	if pick < 0 {
 		return tsharkIP{}, nil
 	}
-	ip := tsharkIP{present: true, proto: -1, srcPort: -1, dstPort: -1}
+	ip := tsharkIP{present: true, proto: -1, srcPort: -1, dstPort: -1, tcpFlags: -1,
+		icmpTypeCode: -1}
 	nth := func(field, proto string) (string, bool) {
 		v := f.values[field]
 		if seen[proto] >= len(v) {
@@ -149,18 +153,33 @@ func (f *tsharkFrame) ipLayer(inner bool) (tsharkIP, error) {
 			break
 		}
 	}
-	if next == "tcp" || next == "udp" {
+	switch next {
+	case "tcp", "udp":
 		s, ok1 := nth(next+".srcport", next)
 		d, ok2 := nth(next+".dstport", next)
 		if ok1 && ok2 {
 			ip.srcPort, _ = strconv.Atoi(s)
 			ip.dstPort, _ = strconv.Atoi(d)
 		}
+		if fl, ok := nth("tcp.flags", next); ok && next == "tcp" {
+			v, _ := strconv.ParseUint(fl, 0, 16)
+			ip.tcpFlags = int(v & 0xff) // tshark adds the ECN nonce and reserved bits
+		}
+	case "icmp", "icmpv6":
+		ty, ok1 := nth(next+".type", next)
+		co, ok2 := nth(next+".code", next)
+		if ok1 && ok2 {
+			t, _ := strconv.Atoi(ty)
+			c, _ := strconv.Atoi(co)
+			ip.icmpTypeCode = t<<8 | c
+		}
 	}
 	return ip, nil
 }
 
-// compareWithTshark checks one parsed frame against tshark's decoding of it.
+// compareWithTshark checks one parsed frame against tshark's decoding of it. The
+// transport fields are compared only when tshark decoded the header that carries
+// them; a non-first fragment, for one, has none.
 func compareWithTshark(r Reason, pkt *flow.Packet, want tsharkIP) error {
 	if !want.present {
 		if r == OK {
@@ -185,6 +204,12 @@ func compareWithTshark(r Reason, pkt *flow.Packet, want tsharkIP) error {
 		(int(pkt.SrcPort) != want.srcPort || int(pkt.DstPort) != want.dstPort) {
 		return fmt.Errorf("ports %d > %d, tshark %d > %d",
 			pkt.SrcPort, pkt.DstPort, want.srcPort, want.dstPort)
+	}
+	if want.tcpFlags >= 0 && int(pkt.TCPFlags) != want.tcpFlags {
+		return fmt.Errorf("TCP flags %#02x, tshark %#02x", pkt.TCPFlags, want.tcpFlags)
+	}
+	if want.icmpTypeCode >= 0 && int(pkt.ICMPTypeCode) != want.icmpTypeCode {
+		return fmt.Errorf("ICMP %#04x, tshark %#04x", pkt.ICMPTypeCode, want.icmpTypeCode)
 	}
 	return nil
 }

@@ -15,7 +15,8 @@ func TestOptionsDefaultsAndChecks(t *testing.T) {
 		o.BlockTimeout != DefaultBlockTimeout || o.TickInterval != time.Second {
 		t.Errorf("defaults %+v", o)
 	}
-	if o, _ := (Options{Interface: "x", TickInterval: time.Minute}).withDefaults(); o.TickInterval != time.Second {
+	long := Options{Interface: "x", TickInterval: time.Minute}
+	if o, _ := long.withDefaults(); o.TickInterval != time.Second {
 		t.Errorf("tick interval %v not cut to one second", o.TickInterval)
 	}
 

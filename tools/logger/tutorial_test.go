@@ -241,3 +241,31 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestLoggerOptions(t *testing.T) {
+	dir := t.TempDir()
+	golden, err := filepath.Abs("../../testdata/trap/flows.trapcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(readFile(t, "../../testdata/trap/flows.logger.csv"), "\n")
+
+	mustOK(t, runTool(t, dir, "logger", "-i", "f:"+golden, "-c", "2", "-w", "out.csv"))
+	mustOK(t, runTool(t, dir, "logger", "-i", "f:"+golden, "-c", "1", "-a", "out.csv"))
+	if got, want := readFile(t, dir+"/out.csv"), lines[1]+lines[2]+lines[1]; got != want {
+		t.Errorf("-w then -a wrote\n%s\nwant\n%s", got, want)
+	}
+
+	got := mustOK(t, runTool(t, dir, "logger", "-i", "f:"+golden, "-t", "-T", "-d", `\t`,
+		"-c", "1"))
+	header, record, _ := strings.Cut(got, "\n")
+	if header != "time,"+strings.ReplaceAll(strings.TrimSuffix(lines[0], "\n"), ",", "\t") {
+		t.Errorf("-t -T -d '\\t' header %q", header)
+	}
+	stamp, rest, _ := strings.Cut(record, ",")
+	when, err := time.Parse("2006-01-02T15:04:05", stamp)
+	if err != nil || time.Since(when) > time.Minute || time.Since(when) < -time.Second ||
+		!strings.HasPrefix(rest, "10.0.0.1\t192.168.1.10\t1500\t") {
+		t.Errorf("-T -d '\\t' record %q", record)
+	}
+}

@@ -26,6 +26,12 @@
 /* Set by user space before loading: 1 drops every frame after counting it. */
 const volatile __u8 cfg_drop = 0;
 
+/* Set by user space before loading: 1 reads the precise clock for every packet. By
+ * default only a flow's first packet does; later packets read the coarse clock, which
+ * costs far less but lags by up to one kernel tick (1 to 10 ms), so a flow's last
+ * time may come out up to one tick early. */
+const volatile __u8 cfg_precise_time = 0;
+
 /* Clang 14 describes the key and value of an inner map only as forward declarations,
  * which the loader cannot size. These unused globals put the full structs into BTF. */
 struct flow_key btf_flow_key;
@@ -105,30 +111,44 @@ static __always_inline void to_ring(struct flow_key *key, struct packet_info *in
 static __always_inline void account(struct flow_key *key, struct packet_info *info,
 				    struct ethhdr *eth)
 {
-	__u64 now = bpf_ktime_get_ns();
 	void *table = current_table();
 	struct flow_counters *c;
 	struct flow_counters fresh = {};
+	__u64 now;
 
 	if (!table) {
-		to_ring(key, info, eth, now);
+		to_ring(key, info, eth, bpf_ktime_get_ns());
 		return;
 	}
 
 	c = bpf_map_lookup_elem(table, key);
-	if (c) {
-		/* In the per-CPU values layout another CPU may have created the key; this
-		 * CPU's slot then starts at zero and its first packet sets the start. */
-		if (c->packets == 0) {
-			c->first_ns = now;
-			c->icmp_type_code = info->icmp_type_code;
-			__builtin_memcpy(c->src_mac, eth->src, 6);
-			__builtin_memcpy(c->dst_mac, eth->dst, 6);
+	/* In the per-CPU values layout another CPU may have created the key; this CPU's
+	 * slot then starts at zero and its first packet sets the start. */
+	if (c && c->packets != 0) {
+		if (cfg_precise_time) {
+			now = bpf_ktime_get_ns();
+		} else {
+			now = bpf_ktime_get_coarse_ns();
+			if (now < c->first_ns)
+				now = c->first_ns;
 		}
 		c->packets += 1;
 		c->bytes += info->ip_bytes;
 		c->last_ns = now;
 		c->tcp_flags |= info->tcp_flags;
+		return;
+	}
+
+	now = bpf_ktime_get_ns();
+	if (c) {
+		c->first_ns = now;
+		c->last_ns = now;
+		c->icmp_type_code = info->icmp_type_code;
+		__builtin_memcpy(c->src_mac, eth->src, 6);
+		__builtin_memcpy(c->dst_mac, eth->dst, 6);
+		c->packets = 1;
+		c->bytes = info->ip_bytes;
+		c->tcp_flags = info->tcp_flags;
 		return;
 	}
 

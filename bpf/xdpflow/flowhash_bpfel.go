@@ -71,6 +71,7 @@ const (
 	flowHashVarBtfFlowKey      = "btf_flow_key"
 	flowHashVarBtfPacketEvent  = "btf_packet_event"
 	flowHashVarCfgDrop         = "cfg_drop"
+	flowHashVarCfgPreciseTime  = "cfg_precise_time"
 )
 
 // loadFlowHash returns the embedded CollectionSpec for flowHash.
@@ -135,6 +136,7 @@ type flowHashVariableSpecs struct {
 	BtfFlowKey      *ebpf.VariableSpec `ebpf:"btf_flow_key"`
 	BtfPacketEvent  *ebpf.VariableSpec `ebpf:"btf_packet_event"`
 	CfgDrop         *ebpf.VariableSpec `ebpf:"cfg_drop"`
+	CfgPreciseTime  *ebpf.VariableSpec `ebpf:"cfg_precise_time"`
 }
 
 // flowHashObjects contains all objects after they have been loaded into the kernel.
@@ -178,6 +180,7 @@ type flowHashVariables struct {
 	BtfFlowKey      *ebpf.Variable `ebpf:"btf_flow_key"`
 	BtfPacketEvent  *ebpf.Variable `ebpf:"btf_packet_event"`
 	CfgDrop         *ebpf.Variable `ebpf:"cfg_drop"`
+	CfgPreciseTime  *ebpf.Variable `ebpf:"cfg_precise_time"`
 }
 
 // flowHashPrograms contains all programs after they have been loaded into the kernel.

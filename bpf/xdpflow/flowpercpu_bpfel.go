@@ -71,6 +71,7 @@ const (
 	flowPercpuVarBtfFlowKey      = "btf_flow_key"
 	flowPercpuVarBtfPacketEvent  = "btf_packet_event"
 	flowPercpuVarCfgDrop         = "cfg_drop"
+	flowPercpuVarCfgPreciseTime  = "cfg_precise_time"
 )
 
 // loadFlowPercpu returns the embedded CollectionSpec for flowPercpu.
@@ -135,6 +136,7 @@ type flowPercpuVariableSpecs struct {
 	BtfFlowKey      *ebpf.VariableSpec `ebpf:"btf_flow_key"`
 	BtfPacketEvent  *ebpf.VariableSpec `ebpf:"btf_packet_event"`
 	CfgDrop         *ebpf.VariableSpec `ebpf:"cfg_drop"`
+	CfgPreciseTime  *ebpf.VariableSpec `ebpf:"cfg_precise_time"`
 }
 
 // flowPercpuObjects contains all objects after they have been loaded into the kernel.
@@ -178,6 +180,7 @@ type flowPercpuVariables struct {
 	BtfFlowKey      *ebpf.Variable `ebpf:"btf_flow_key"`
 	BtfPacketEvent  *ebpf.Variable `ebpf:"btf_packet_event"`
 	CfgDrop         *ebpf.Variable `ebpf:"cfg_drop"`
+	CfgPreciseTime  *ebpf.Variable `ebpf:"cfg_precise_time"`
 }
 
 // flowPercpuPrograms contains all programs after they have been loaded into the kernel.

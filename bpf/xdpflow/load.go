@@ -43,6 +43,11 @@ type Config struct {
 	// Drop makes the program drop every frame after counting it, for a port that
 	// only receives mirrored traffic. By default frames pass on to the kernel.
 	Drop bool
+	// PreciseTime reads the precise clock for every packet. By default only a
+	// flow's first packet does, and later ones read the coarse clock, which costs
+	// far less but lags by up to one kernel tick (1 to 10 ms): a flow's last time
+	// can then come out up to one tick early.
+	PreciseTime bool
 }
 
 const defaultTableEntries = 65536
@@ -72,7 +77,11 @@ func Load(cfg Config) (*Objects, error) {
 	if err != nil {
 		return nil, err
 	}
+	return load(spec, cfg)
+}
 
+func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
+	var err error
 	slots := 1
 	if cfg.Layout == PerCPUTables {
 		if slots, err = ebpf.PossibleCPU(); err != nil {
@@ -91,9 +100,16 @@ func Load(cfg Config) (*Objects, error) {
 	if cfg.RingBytes != 0 {
 		spec.Maps["overflow"].MaxEntries = cfg.RingBytes
 	}
-	if cfg.Drop {
-		if err := spec.Variables["cfg_drop"].Set(uint8(1)); err != nil {
-			return nil, fmt.Errorf("set drop flag: %w", err)
+	flags := []struct {
+		name string
+		on   bool
+	}{{"cfg_drop", cfg.Drop}, {"cfg_precise_time", cfg.PreciseTime}}
+	for _, f := range flags {
+		if !f.on {
+			continue
+		}
+		if err := spec.Variables[f.name].Set(uint8(1)); err != nil {
+			return nil, fmt.Errorf("set %s: %w", f.name, err)
 		}
 	}
 

@@ -118,7 +118,7 @@ func TestDropVerdict(t *testing.T) {
 }
 
 // pinToCPU0 keeps the test on one CPU, so that it fills one CPU's table.
-func pinToCPU0(t *testing.T) {
+func pinToCPU0(t testing.TB) {
 	t.Helper()
 	runtime.LockOSThread()
 	t.Cleanup(runtime.UnlockOSThread)

@@ -19,7 +19,7 @@ echo
 "$bin" -r "$trace" -o table
 echo
 echo "== the first three flows as JSON lines (-o json)"
-"$bin" -r "$trace" -o json | head -n 3
+"$bin" -r "$trace" -o json | sed -n 1,3p
 echo
 echo "== run summary (-v logs it)"
 "$bin" -r "$trace" -o csv:/dev/null -v 2>&1 >/dev/null | tail -n 2

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowprobe/flowprobe/trapout/ifc"
 	"github.com/flowprobe/flowprobe/trapout/ifc/wire"
@@ -192,5 +193,72 @@ func TestClientGarbageHelloTimesOut(t *testing.T) {
 	_, _, err := c.Recv()
 	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "unknown data type 9") {
 		t.Fatalf("error %v, want a timeout naming the bad data type", err)
+	}
+}
+
+// TestClientWaitsForServer: under WAIT a client started before its server keeps
+// trying and gets the data once the server is up.
+func TestClientWaitsForServer(t *testing.T) {
+	s := outputSpec(t, "u:late")
+	in, err := ifc.Parse("u:late", 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, in[0])
+	got := make(chan []int, 1)
+	go func() {
+		n, err := recvNumbers(c)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- n
+	}()
+	time.Sleep(1500 * time.Millisecond) // at least one failed attempt and a retry
+	srv, err := NewServer(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.SetFormat(formatA)
+	if err := sendN(srv, 3, 8); err != nil {
+		t.Fatal(err)
+	}
+	srv.Flush()
+	select {
+	case n := <-got:
+		checkSequence(t, n, 3)
+	case <-time.After(10 * time.Second):
+		t.Fatal("client never got the data of a late server")
+	}
+}
+
+func TestClientNoWaitTimesOut(t *testing.T) {
+	srv := startServer(t, "u:idle")
+	srv.SetFormat(formatA)
+	c := newClient(t, inputSpecFor(t, srv, ":timeout=NO_WAIT"))
+	if _, changed, err := c.Recv(); err != nil || !changed {
+		t.Fatalf("first Recv: %v %v", changed, err)
+	}
+	start := time.Now()
+	_, _, err := c.Recv()
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Recv with nothing to read: %v, want ErrTimeout", err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("NO_WAIT Recv took %v", d)
+	}
+	srv.Send([]byte("now"))
+	srv.Flush()
+	for i := 0; ; i++ {
+		m, _, err := c.Recv()
+		if err == nil {
+			if string(m) != "now" {
+				t.Fatalf("got %q", m)
+			}
+			break
+		}
+		if !errors.Is(err, ErrTimeout) || i > 1000 {
+			t.Fatalf("polling: %v", err)
+		}
 	}
 }

@@ -9,12 +9,13 @@
 //   - go-ipfix refuses values of the dateTimeMicroseconds type, so it cannot write
 //     flowStartMicroseconds and flowEndMicroseconds at all;
 //   - its data record path goes through one interface value per field. Measured on
-//     a 2-vCPU AMD EPYC with BenchmarkEncode (encode_bench_test.go): this package's
-//     encoder takes about 40 ns per record and allocates nothing; go-ipfix takes
-//     about 410 ns with its elements allocated once and reused, and about 1100 ns
-//     and 20 allocations per record when they are built per record, as its
-//     examples do. BenchmarkEncodeRatio, which interleaves both on the same
-//     records, puts go-ipfix 10 to 20 times slower.
+//     a busy 2-vCPU AMD EPYC with BenchmarkEncode (encode_bench_test.go): this
+//     package's encoder takes 15 to 55 ns per record and allocates nothing;
+//     go-ipfix takes 220 to 410 ns with its elements allocated once and reused,
+//     and about 1150 ns and 20 allocations per record when they are built per
+//     record, as its examples do. BenchmarkEncodeRatio, which interleaves both on
+//     the same records in the millisecond layout, puts go-ipfix 20 to 28 times
+//     slower.
 //
 // TestGoIPFIXEncodesTheSameBytes checks that both produce the same bytes for the
 // millisecond layout, which go-ipfix can write.

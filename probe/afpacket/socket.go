@@ -50,11 +50,12 @@ func attachFilter(fd int, prog []unix.SockFilter) error {
 	return nil
 }
 
-// joinFanout adds the socket to fanout group id in hash mode. With id 0 the kernel
-// picks an unused group id, which is returned for the other sockets to join.
-func joinFanout(fd int, id uint16) (uint16, error) {
+// joinFanout adds the socket to a fanout group in hash mode. The first socket (first
+// true) asks the kernel for an unused group id, which is returned for the other sockets
+// to join. The kernel hands out ids from 0 up, so 0 is a valid group id.
+func joinFanout(fd int, id uint16, first bool) (uint16, error) {
 	arg := unix.PACKET_FANOUT_HASH << 16
-	if id == 0 {
+	if first {
 		arg |= unix.PACKET_FANOUT_FLAG_UNIQUEID << 16
 	} else {
 		arg |= int(id)
@@ -68,7 +69,7 @@ func joinFanout(fd int, id uint16) (uint16, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read fanout group: %w", err)
 	}
-	if id != 0 && uint16(got) != id || got>>16&0xff != unix.PACKET_FANOUT_HASH {
+	if !first && uint16(got) != id || got>>16&0xff != unix.PACKET_FANOUT_HASH {
 		return 0, fmt.Errorf("join fanout group %d: socket reports group %#x", id, got)
 	}
 	return uint16(got), nil

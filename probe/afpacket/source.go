@@ -118,7 +118,7 @@ func (s *Source) open() error {
 			return err
 		}
 		if s.opts.Workers > 1 {
-			if group, err = joinFanout(r.fd, group); err != nil {
+			if group, err = joinFanout(r.fd, group, w == 0); err != nil {
 				return err
 			}
 		}

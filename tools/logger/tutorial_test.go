@@ -269,3 +269,39 @@ func TestLoggerOptions(t *testing.T) {
 		t.Errorf("-T -d '\\t' record %q", record)
 	}
 }
+
+func TestLogreplayOptions(t *testing.T) {
+	dir := t.TempDir()
+	flows, err := filepath.Abs("../../testdata/trap/flows.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, runTool(t, dir, "logreplay", "-n", "-f", flows, "-i", "f:noeof.trapcap"))
+	if readFile(t, dir+"/noeof.trapcap") != readFile(t, "../../testdata/trap/flows.noeof.trapcap") {
+		t.Error("-n did not write flows.noeof.trapcap")
+	}
+	mustOK(t, runTool(t, dir, "logreplay", "-c", "5", "-f", flows, "-i", "f:cut.trapcap"))
+	got := mustOK(t, runTool(t, dir, "logger", "-i", "f:cut.trapcap"))
+	want := strings.SplitAfter(readFile(t, "../../testdata/trap/flows.logger.csv"), "\n")
+	if got != strings.Join(want[1:6], "") {
+		t.Errorf("-c 5 sent\n%s", got)
+	}
+
+	// Rows one second apart: logreplay waits a second between them unless -d.
+	timed := filepath.Join(dir, "timed.csv")
+	err = os.WriteFile(timed, []byte("time,uint8 X\n2024-01-01T00:00:00,1\n"+
+		"2024-01-01T00:00:01,2\n"), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		wait bool
+	}{{nil, true}, {[]string{"-d"}, false}} {
+		start := time.Now()
+		mustOK(t, runTool(t, dir, "logreplay", append(c.args, "-f", timed, "-i", "b:")...))
+		if waited := time.Since(start) >= time.Second; waited != c.wait {
+			t.Errorf("logreplay %q took %v", c.args, time.Since(start))
+		}
+	}
+}

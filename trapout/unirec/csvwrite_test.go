@@ -16,7 +16,9 @@ func TestCSVWriterOptions(t *testing.T) {
 	recA, _ = a.SetVar(recA, a.Index("S"), []byte("a\"b\nc\td\x7f\xc5\xbe"))
 	recB := b.NewRecord()
 	b.SetUint8(recB, 0, 7)
-	clock := func() time.Time { return time.Date(2024, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600)) }
+	clock := func() time.Time {
+		return time.Date(2024, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600))
+	}
 
 	cases := []struct {
 		opts CSVOptions

@@ -7,6 +7,9 @@
 // directions of a connection land on the same worker and each worker's flow cache sees
 // whole biflows.
 //
-// It is pure Go (no cgo, no libpcap). Filter expressions in tcpdump syntax are
-// compiled by running tcpdump, which is libpcap's own compiler; see Options.Filter.
+// It is pure Go on golang.org/x/sys/unix. gopacket's afpacket package does the same
+// job through cgo, which would make the probe depend on a C toolchain and libpcap
+// headers at build time and put a cgo call on the per-block path. Filter expressions
+// in tcpdump syntax are compiled by running tcpdump, which is libpcap's own compiler;
+// see Options.Filter.
 package afpacket

@@ -22,7 +22,9 @@ type Options struct {
 	Snaplen int
 	// Promiscuous puts the interface into promiscuous mode while the source is open.
 	Promiscuous bool
-	// IgnoreOutgoing leaves out frames the host itself sends on the interface.
+	// IgnoreOutgoing leaves out frames the host itself sends on the interface. On a
+	// loopback interface every packet is seen twice, once sent and once received,
+	// unless this is set.
 	IgnoreOutgoing bool
 
 	// BlockSize is the size of one ring block in bytes, a multiple of the page size;

@@ -120,6 +120,7 @@ func (s *Source) Close() error {
 // is cancelled. A record cut short or damaged stops Run with an error naming the file,
 // the packet number and its offset, after every good frame before it was delivered;
 // so does a frame with a link type the parser does not know (possible in pcapng).
+// Frame.IfIndex is the pcapng interface ID of the frame, and 0 for pcap files.
 func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	if len(handlers) != 1 {
 		return fmt.Errorf("read trace file %s: need 1 handler, got %d", s.path, len(handlers))

@@ -28,6 +28,11 @@ type Config struct {
 	// ExportError, when set, is called with every error an exporter returns, from
 	// that exporter's goroutine; i is the exporter's index in New's list.
 	ExportError func(i int, err error)
+	// LostRecords, when set, reads how many records an exporter's error says were
+	// lost (an exporter may lose records it buffered from earlier calls, or at Flush
+	// and Close). Without it, or when it returns false, an Export error counts its
+	// whole batch as lost and a Flush or Close error counts none.
+	LostRecords func(err error) (n int, ok bool)
 }
 
 // Merger is implemented by every capture.Handler the engine hands to a source. A

@@ -35,6 +35,7 @@ type fanout struct {
 	batchSize int
 	dropAfter time.Duration
 	onError   func(int, error)
+	lost      func(error) (int, bool)
 	flows     [flow.EndLackOfResource + 1]atomic.Uint64
 	wg        sync.WaitGroup
 	closeErrs []error
@@ -52,6 +53,7 @@ func newFanout(exporters []flow.Exporter, cfg *Config, batchSize, workers int) *
 		batchSize: batchSize,
 		dropAfter: cfg.DropAfter,
 		onError:   cfg.ExportError,
+		lost:      cfg.LostRecords,
 		closeErrs: make([]error, len(exporters)),
 	}
 	for _, e := range exporters {
@@ -143,32 +145,49 @@ func (f *fanout) start() {
 // empty, then closes the exporter.
 func (f *fanout) drain(i int, o *output) error {
 	for b := range o.queue {
-		if err := o.exp.Export(b.records); err != nil {
-			o.failed.Add(uint64(len(b.records)))
-			f.fail(i, o, err)
-		} else {
-			o.records.Add(uint64(len(b.records)))
+		n := uint64(len(b.records))
+		err := o.exp.Export(b.records)
+		o.records.Add(n)
+		if err != nil {
+			f.lose(o, f.fail(i, o, err, n))
 		}
 		f.release(b)
 		if len(o.queue) == 0 {
 			o.stalled.Store(false)
 			if err := o.exp.Flush(); err != nil {
-				f.fail(i, o, err)
+				f.lose(o, f.fail(i, o, err, 0))
 			}
 		}
 	}
 	if err := o.exp.Close(); err != nil {
-		f.fail(i, o, err)
+		f.lose(o, f.fail(i, o, err, 0))
 		return fmt.Errorf("close exporter %d: %w", i, err)
 	}
 	return nil
 }
 
-func (f *fanout) fail(i int, o *output, err error) {
+// fail counts and reports an exporter error and returns how many records it lost:
+// what the error says, or otherwise.
+func (f *fanout) fail(i int, o *output, err error, otherwise uint64) uint64 {
 	o.errors.Add(1)
 	if f.onError != nil {
 		f.onError(i, err)
 	}
+	if f.lost != nil {
+		if n, ok := f.lost(err); ok {
+			return uint64(max(n, 0))
+		}
+	}
+	return otherwise
+}
+
+// lose moves n records that o had taken to its failed count.
+func (f *fanout) lose(o *output, n uint64) {
+	if n == 0 {
+		return
+	}
+	o.failed.Add(n)
+	o.records.Add(^(n - 1)) // subtracts n
 }
 
 // stop closes the queues, waits for every output to drain and close, and returns

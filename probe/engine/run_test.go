@@ -170,3 +170,41 @@ func TestHandlersMerge(t *testing.T) {
 		t.Fatalf("merged flow came out as %+v", rec.records)
 	}
 }
+
+// lossyExporter reports some records lost in the error of each call, the way the
+// IPFIX exporter does when a collector is away.
+type lossyExporter struct{ recorder }
+
+type lostError struct{ n int }
+
+func (e *lostError) Error() string { return "records lost" }
+
+func (l *lossyExporter) Export(recs []flow.Record) error {
+	l.records = append(l.records, recs...)
+	return &lostError{n: 1}
+}
+func (l *lossyExporter) Close() error { return &lostError{n: 2} }
+
+func TestLostRecordsCounted(t *testing.T) {
+	frames, _ := traffic(1, 10, 1)
+	exp := &lossyExporter{}
+	cfg := Config{Cache: flowcache.Config{BatchSize: 5}, LostRecords: func(err error) (int, bool) {
+		le, ok := err.(*lostError)
+		if !ok {
+			return 0, false
+		}
+		return le.n, true
+	}}
+	e, err := New(&fakeSource{frames: frames}, []flow.Exporter{exp}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(context.Background()); err == nil {
+		t.Fatal("Run hid the close error")
+	}
+	st := e.Stats().Exporters[0]
+	// Two batches of 5 lose 1 each, Close loses 2: 4 of 10 records lost.
+	if st.Failed != 4 || st.Records != 6 || st.Errors != 3 {
+		t.Fatalf("stats %+v, want 4 failed, 6 delivered, 3 errors", st)
+	}
+}

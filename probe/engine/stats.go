@@ -18,8 +18,11 @@ type Stats struct {
 
 // ExporterStats counts what happened to the batches sent to one exporter.
 type ExporterStats struct {
-	Records uint64 // records given to Export without error
-	Failed  uint64 // records of Export calls that returned an error
+	// Records counts records the exporter took without reporting them lost.
+	Records uint64
+	// Failed counts records an exporter error reported lost; see
+	// Config.LostRecords.
+	Failed  uint64
 	Dropped uint64 // records lost because the exporter's queue stayed full
 	Errors  uint64 // errors returned by Export, Flush or Close
 }

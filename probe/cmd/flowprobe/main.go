@@ -90,6 +90,7 @@ func engineConfig(o *options, log *zerolog.Logger) engine.Config {
 		ExportError: func(i int, err error) {
 			log.Warn().Int("output", i).Err(err).Msg("export failed")
 		},
+		LostRecords: lostRecords,
 	}
 	cfg.Cache.Capacity = o.cache
 	cfg.Cache.ActiveTimeout = o.active

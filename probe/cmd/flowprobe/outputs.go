@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -57,4 +58,14 @@ func closeAll(exporters []flow.Exporter) {
 	for _, e := range exporters {
 		_ = e.Close()
 	}
+}
+
+// lostRecords reads the number of records an exporter error reports lost; only the
+// IPFIX exporter reports exact counts.
+func lostRecords(err error) (int, bool) {
+	var dropped *ipfix.DroppedError
+	if errors.As(err, &dropped) {
+		return dropped.Records, true
+	}
+	return 0, false
 }

@@ -84,8 +84,8 @@ func (c *Client) Missed() uint64 { return c.missed }
 // than WAIT it returns an error wrapping ErrTimeout when nothing came in time; a
 // partly read container is kept and completed by the next call.
 func (c *Client) Recv() (msg []byte, changed bool, err error) {
-	deadline := c.deadline()
-	for {
+	var deadline time.Time
+	for first := true; ; first = false {
 		if len(c.payload) > 0 {
 			msg, rest, err := wire.NextMessage(c.payload)
 			if err != nil {
@@ -97,6 +97,9 @@ func (c *Client) Recv() (msg []byte, changed bool, err error) {
 		}
 		if c.isClosed() {
 			return nil, false, ErrClosed
+		}
+		if first { // only now, as most calls return a message already read
+			deadline = c.deadline()
 		}
 		if c.conn == nil {
 			changed, err := c.connect(deadline)

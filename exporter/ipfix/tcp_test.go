@@ -2,9 +2,11 @@ package ipfix
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -225,6 +227,10 @@ func droppedBy(t *testing.T, err error, causes ...error) int {
 	var de *DroppedError
 	if !errors.As(err, &de) {
 		t.Fatalf("error %v is not a *DroppedError", err)
+	}
+	if want := fmt.Sprintf("%d records for %s dropped", de.Records, de.Collector); de.Records <= 0 ||
+		!strings.Contains(err.Error(), want) {
+		t.Errorf("error %q: want a positive count and %q", err, want)
 	}
 	for _, c := range causes {
 		if errors.Is(err, c) {

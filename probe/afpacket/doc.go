@@ -7,9 +7,10 @@
 // directions of a connection land on the same worker and each worker's flow cache sees
 // whole biflows.
 //
-// It is pure Go on golang.org/x/sys/unix. gopacket's afpacket package does the same
-// job through cgo, which would make the probe depend on a C toolchain and libpcap
-// headers at build time and put a cgo call on the per-block path. Filter expressions
-// in tcpdump syntax are compiled by running tcpdump, which is libpcap's own compiler;
-// see Options.Filter.
+// It is written directly on golang.org/x/sys/unix rather than on gopacket's afpacket
+// package, because that package takes a mutex per frame, allocates for every frame
+// with a VLAN tag (its AncillaryData), can only be stopped by waiting out its poll
+// timeout, and leaves fanout group ids to the caller. Filter expressions in tcpdump
+// syntax are compiled by running tcpdump, which is libpcap's own compiler; see
+// Options.Filter.
 package afpacket

@@ -28,14 +28,16 @@ func poke(off int, v ...byte) func([]byte) []byte {
 }
 
 type craftedCase struct {
-	name   string
-	link   capture.LinkType // Ethernet when zero, unless null is set
-	null   bool             // LinkNull, whose value is also zero
-	layers []gopacket.SerializableLayer
-	mutate func([]byte) []byte
-	opts   Options
-	reason Reason
-	want   string // describe() of the flow packet when reason is OK
+	name string
+	link capture.LinkType // Ethernet when zero, unless null is set
+	null bool             // LinkNull, whose value is also zero
+	// wireLen is the frame's length on the wire, when it differs from its bytes.
+	wireLen int
+	layers  []gopacket.SerializableLayer
+	mutate  func([]byte) []byte
+	opts    Options
+	reason  Reason
+	want    string // describe() of the flow packet when reason is OK
 	// l4Missing says the transport header is expected to be unreadable.
 	l4Missing bool
 	// decapFailed says a tunnel is expected to stay the outer flow.
@@ -69,6 +71,13 @@ var craftedCases = []craftedCase{
 		mutate: cut(14 + 40),
 		want:   "v4 p6 198.18.0.1:1 > 198.18.0.2:2 vlan 0 len 1440 flags 0x10"},
 
+	{name: "ipv4 big tcp", layers: l(eth(etIPv4), ip4("198.18.0.1", "198.18.0.2", ipTCP),
+		tcp(1, 2, false, true)), mutate: poke(16, 0, 0), wireLen: 70000,
+		want: "v4 p6 198.18.0.1:1 > 198.18.0.2:2 vlan 0 len 69986 flags 0x10"},
+	{name: "ipv4 total length 0 on a small frame", layers: l(eth(etIPv4),
+		ip4("198.18.0.1", "198.18.0.2", ipTCP), tcp(1, 2, false, true)),
+		mutate: poke(16, 0, 0), wireLen: 65535, reason: BadHeader},
+
 	// IPv6 and its extension headers.
 	{name: "ipv6 tcp", layers: l(eth(etIPv6), ip6("2001:db8::1", "2001:db8::2", ipTCP),
 		tcp(40000, 443, true, true)),
@@ -87,6 +96,12 @@ var craftedCases = []craftedCase{
 		ext6(60, 0), ext6(60, 0), ext6(60, 0), ext6(60, 0), ext6(60, 0), ext6(60, 0),
 		ext6(60, 0), ext6(60, 0), ext6(ipUDP, 0), udp(1, 2)),
 		l4Missing: true, want: "v6 p60 2001:db8::1:0 > 2001:db8::2:0 vlan 0 len 120"},
+	{name: "ipv6 big tcp", layers: l(eth(etIPv6), ip6("2001:db8::1", "2001:db8::2", ipTCP),
+		tcp(1, 2, false, true)), mutate: poke(18, 0, 0), wireLen: 100000,
+		want: "v6 p6 2001:db8::1:1 > 2001:db8::2:2 vlan 0 len 99986 flags 0x10"},
+	{name: "ipv6 no next header", layers: l(eth(etIPv6), ip6("2001:db8::1", "2001:db8::2",
+		layers.IPProtocolNoNextHeader)),
+		want: "v6 p59 2001:db8::1:0 > 2001:db8::2:0 vlan 0 len 40"},
 	{name: "ipv6 esp", layers: l(eth(etIPv6), ip6("2001:db8::1", "2001:db8::2",
 		layers.IPProtocolESP), payload(40)),
 		want: "v6 p50 2001:db8::1:0 > 2001:db8::2:0 vlan 0 len 80"},
@@ -266,7 +281,8 @@ func TestCraftedFrames(t *testing.T) {
 				data = tc.mutate(data)
 			}
 			p := NewParser(tc.opts)
-			f := capture.Frame{Data: data, LinkType: link, Timestamp: 1e18}
+			f := capture.Frame{Data: data, LinkType: link, Timestamp: 1e18,
+				WireLen: max(tc.wireLen, len(data))}
 			var pkt flow.Packet
 			r := p.Parse(&f, &pkt)
 			if r != tc.reason {

@@ -18,8 +18,9 @@
 // IP: IPv4 with options, and IPv6 with up to 8 extension headers (hop-by-hop,
 // routing, fragment, destination options, AH). Packet.IPBytes is the length the
 // IP header claims (IPv4 total length, 40 + IPv6 payload length), even when the
-// capture is shorter. A jumbogram (payload length 0, real length in a hop-by-hop
-// option) counts 40 bytes: its option is not read. Checksums are not verified.
+// capture is shorter. A length field of 0 on a frame longer than 64 KiB on the
+// wire (Linux BIG TCP, IPv6 jumbograms) is replaced by the length the frame's wire
+// length gives. Checksums are not verified.
 //
 // Transport: TCP, UDP and SCTP ports, TCP flags, and ICMP and ICMPv6 type and
 // code as type*256+code in Packet.ICMPTypeCode with ports 0, so an echo request

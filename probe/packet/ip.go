@@ -38,6 +38,9 @@ func (p *Parser) ipv4(b []byte, off int, pkt *flow.Packet) Reason {
 	}
 	hlen := int(h[0]&0x0f) * 4
 	total := int(binary.BigEndian.Uint16(h[2:]))
+	if total == 0 {
+		total = p.bigPacketLen(off)
+	}
 	if hlen < ipv4MinHeaderLen || total < hlen {
 		return BadHeader
 	}
@@ -63,6 +66,19 @@ func (p *Parser) ipv4(b []byte, off int, pkt *flow.Packet) Reason {
 	return OK
 }
 
+// bigPacketLen returns the length of an IP packet at off whose length field is 0
+// because the packet is larger than the field can say: Linux BIG TCP hands such
+// packets (GRO and TSO beyond 64 KiB) to packet sockets, and an IPv6 jumbogram
+// looks the same. The length is then what the frame's wire length leaves from off,
+// when that exceeds 64 KiB; otherwise, or inside a tunnel, whose offsets are
+// relative to its payload, it returns 0 and the field is taken as it is.
+func (p *Parser) bigPacketLen(off int) int {
+	if n := p.wireLen - off; n > 0xffff && !p.inTunnel {
+		return n
+	}
+	return 0
+}
+
 // setIPv4 stores a 4-byte address in the IPv4-mapped IPv6 form flow.Key uses.
 func setIPv4(dst *[16]byte, a []byte) {
 	*dst = [16]byte{10: 0xff, 11: 0xff, 12: a[0], 13: a[1], 14: a[2], 15: a[3]}
@@ -83,6 +99,9 @@ func (p *Parser) ipv6(b []byte, off int, pkt *flow.Packet) Reason {
 		return BadHeader
 	}
 	plen := int(binary.BigEndian.Uint16(h[4:]))
+	if plen == 0 {
+		plen = max(p.bigPacketLen(off)-ipv6HeaderLen, 0)
+	}
 	pkt.IPVersion = 6
 	pkt.IPBytes = uint32(ipv6HeaderLen + plen)
 	copy(pkt.SrcAddr[:], h[8:24])

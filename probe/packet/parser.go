@@ -59,6 +59,7 @@ type Parser struct {
 	stats Stats
 
 	// State of the frame being parsed.
+	wireLen   int
 	vlanSeen  bool
 	ethFrames int
 	inTunnel  bool
@@ -87,6 +88,7 @@ func (p *Parser) Stats() Stats { return p.stats }
 func (p *Parser) Parse(f *capture.Frame, pkt *flow.Packet) Reason {
 	*pkt = flow.Packet{Timestamp: f.Timestamp, IfIndex: f.IfIndex}
 	p.vlanSeen, p.ethFrames, p.inTunnel = false, 0, false
+	p.wireLen = max(f.WireLen, len(f.Data))
 
 	r := p.link(f.Data, f.LinkType, pkt)
 	p.stats.Frames++

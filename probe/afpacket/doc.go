@@ -5,7 +5,8 @@
 // With several workers, each worker has its own socket and ring, and the sockets form
 // one PACKET_FANOUT group in hash mode. The kernel's fanout hash is symmetric, so both
 // directions of a connection land on the same worker and each worker's flow cache sees
-// whole biflows.
+// whole biflows. Non-first IP fragments carry no ports, so the kernel hashes them on
+// addresses alone and they can land on another worker than the rest of their flow.
 //
 // It is written directly on golang.org/x/sys/unix rather than on gopacket's afpacket
 // package, because that package takes a mutex per frame, allocates for every frame

@@ -214,8 +214,10 @@ func TestLinkTypeTraces(t *testing.T) {
 		{"ndpi-ocs-rawip.pcap", 946, 0, 0},
 		{"ndpi-kakaotalk-sll.pcap", 3203, 0, 0},
 		{"suricata-sll2-gro.pcap", 159, 0, 0},
-		{"zeek-linux-sll2.pcap", 4, 2, 2},                        // an ICMP and an ICMPv6 exchange, 2 ARP
-		{"tcpdump-quic-handshake-truncated-null.pcap", 18, 0, 1}, // ::1 443 <> 65165
+		// An ICMP and an ICMPv6 exchange, and 2 ARP frames.
+		{"zeek-linux-sll2.pcap", 4, 2, 2},
+		// One QUIC connection, ::1 port 443 with port 65165.
+		{"tcpdump-quic-handshake-truncated-null.pcap", 18, 0, 1},
 		{"zeek-mixed-vlan-mpls.pcap", 47, 0, 0},
 	} {
 		t.Run(tc.file, func(t *testing.T) {

@@ -26,8 +26,9 @@ func (t *Template) AppendCSVHeader(dst []byte, delim byte) []byte {
 // order separated by delim. rec must pass Validate; dynamic fields whose data lies
 // outside rec print as empty. It does not allocate when dst has room.
 //
-// A char field holding a NUL byte prints as nothing; C logger instead loses the rest
-// of the line there.
+// As in C, where the line is a C string, a char field holding a NUL byte ends the
+// line there. C logger also cuts fields whose text outgrows its line buffer (4096
+// bytes, grown only by the binary size of each field); this prints them whole.
 func (t *Template) AppendCSV(dst []byte, rec []byte, delim byte) []byte {
 	for i, f := range t.fields {
 		if i > 0 {
@@ -43,9 +44,10 @@ func (t *Template) AppendCSV(dst []byte, rec []byte, delim byte) []byte {
 		case f.Type.IsArray():
 			dst = appendCSVArray(dst, f.Type.Elem(), t.Var(rec, i))
 		case f.Type == TypeChar:
-			if c := rec[f.Offset]; c != 0 {
-				dst = append(dst, c)
+			if rec[f.Offset] == 0 {
+				return dst
 			}
+			dst = append(dst, rec[f.Offset])
 		default:
 			dst = appendScalar(dst, f.Type, rec[f.Offset:])
 		}

@@ -70,3 +70,17 @@ var errDiskFull = errors.New("disk full")
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errDiskFull }
+
+func TestCSVCharNUL(t *testing.T) {
+	tmpl, _ := ParseTemplate("uint16 P,char C,uint8 U")
+	rec := tmpl.NewRecord()
+	tmpl.SetUint16(rec, 0, 7)
+	tmpl.SetUint8(rec, 2, 9)
+	if got := string(tmpl.AppendCSV(nil, rec, ',')); got != "7," {
+		t.Errorf("a NUL char printed %q, want the line cut there: \"7,\"", got)
+	}
+	tmpl.SetUint8(rec, 1, 'x')
+	if got := string(tmpl.AppendCSV(nil, rec, ',')); got != "7,x,9" {
+		t.Errorf("printed %q", got)
+	}
+}

@@ -15,7 +15,7 @@ type peer struct {
 	known  bool       // the server had a format when the client came; else it is refused
 	next   uint64     // index of the next container to send
 	cur    *container // container being written, nil between writes
-	kicked bool       // the format changed: disconnect
+	kicked bool       // disconnect: the format changed or the client went away
 }
 
 // serve sends the hello, then every finished container in order until the server

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,5 +252,28 @@ func TestRunNeedsOneHandler(t *testing.T) {
 	defer s.Close()
 	if err := s.Run(context.Background(), nil); err == nil {
 		t.Error("Run without handlers succeeded")
+	}
+}
+
+func TestReadFromPipe(t *testing.T) {
+	orig, err := os.ReadFile(filepath.Join(testdataDir, "ipfixprobe-mixed.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		w.Write(orig)
+		w.Close()
+	}()
+	defer r.Close()
+	rec, err := readAll(t, fmt.Sprintf("/dev/fd/%d", r.Fd()), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rebuildPcap(t, orig[:24], rec); !bytes.Equal(got, orig) {
+		t.Error("frames read from a pipe differ from the file")
 	}
 }

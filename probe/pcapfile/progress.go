@@ -75,21 +75,23 @@ func (p *progress) start() (stop func()) {
 	}
 }
 
-// render formats the bar for the current counters after elapsed time.
+// render formats the bar for the current counters after elapsed time. A stream of
+// unknown length gets no bar, only the counters.
 func (p *progress) render(elapsed time.Duration) string {
 	read, frames := p.read(), p.done()
-	share := 1.0
-	if p.size > 0 {
-		share = min(float64(read)/float64(p.size), 1)
-	}
-	filled := int(share * progressWidth)
-	bar := strings.Repeat("#", filled) + strings.Repeat(".", progressWidth-filled)
-
 	rate := 0.0
 	if elapsed > 0 {
 		rate = float64(frames) / elapsed.Seconds()
 	}
 	const mib = 1 << 20
+	if p.size <= 0 {
+		return fmt.Sprintf("%s %.1f MiB %d frames %.2f Mframes/s", p.name,
+			float64(read)/mib, frames, rate/1e6)
+	}
+
+	share := min(float64(read)/float64(p.size), 1)
+	filled := int(share * progressWidth)
+	bar := strings.Repeat("#", filled) + strings.Repeat(".", progressWidth-filled)
 	return fmt.Sprintf("%s [%s] %5.1f%% %.1f/%.1f MiB %d frames %.2f Mframes/s", p.name,
 		bar, share*100, float64(read)/mib, float64(p.size)/mib, frames, rate/1e6)
 }

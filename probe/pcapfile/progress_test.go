@@ -24,6 +24,7 @@ func TestProgressRender(t *testing.T) {
 			"1.0/4.0 MiB 500000 frames 0.50 Mframes/s"},
 		{5 << 20, 4 << 20, 3_000_000, time.Second, "x.pcap [########################] " +
 			"100.0% 5.0/4.0 MiB 3000000 frames 3.00 Mframes/s"},
+		{3 << 20, -1, 1000, time.Second, "x.pcap 3.0 MiB 1000 frames 0.00 Mframes/s"},
 	}
 	for _, c := range cases {
 		p := &progress{name: "x.pcap", size: c.size,

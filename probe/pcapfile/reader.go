@@ -63,10 +63,15 @@ type recordReader struct {
 }
 
 // newRecordReader detects the format from the magic number and reads the file header.
-// raw counts the bytes read from the file, which has size bytes.
+// raw counts the bytes read from the file, which has size bytes (negative when
+// unknown).
 func newRecordReader(raw *countingReader, size int64) (*recordReader, error) {
 	rr := &recordReader{stream: raw}
-	rr.buf = bufio.NewReaderSize(raw, int(max(minBufferSize, min(size, readBufferSize))))
+	bufSize := readBufferSize
+	if size >= 0 {
+		bufSize = int(max(minBufferSize, min(size, readBufferSize)))
+	}
+	rr.buf = bufio.NewReaderSize(raw, bufSize)
 	if head, err := rr.buf.Peek(2); err == nil && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(rr.buf)
 		if err != nil {

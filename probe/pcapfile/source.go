@@ -68,7 +68,11 @@ func Open(path string, opts Options) (*Source, error) {
 		f.Close()
 		return nil, fmt.Errorf("open trace file %s: %w", path, err)
 	}
-	s, err := newSource(path, f, st.Size(), opts)
+	size := st.Size()
+	if !st.Mode().IsRegular() {
+		size = -1 // a pipe or device: its length is unknown
+	}
+	s, err := newSource(path, f, size, opts)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -77,8 +81,8 @@ func Open(path string, opts Options) (*Source, error) {
 	return s, nil
 }
 
-// newSource reads the header of the trace in r, which has size bytes; path names it
-// in errors.
+// newSource reads the header of the trace in r, which has size bytes (negative when
+// unknown); path names it in errors.
 func newSource(path string, r io.Reader, size int64, opts Options) (*Source, error) {
 	if opts.TickInterval <= 0 {
 		opts.TickInterval = time.Second

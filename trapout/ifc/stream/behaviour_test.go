@@ -458,3 +458,25 @@ func TestSendUnblocksOnClose(t *testing.T) {
 		t.Fatal("Send waiting for a client did not return on Close")
 	}
 }
+
+// TestNoWaitCloseDoesNotHang: Close of a NO_WAIT output gives up on a client that
+// stopped reading.
+func TestNoWaitCloseDoesNotHang(t *testing.T) {
+	srv := startServer(t, "u:stuck:timeout=NO_WAIT:buffer_size=1000:buffer_count=2")
+	srv.SetFormat(formatA)
+	dialRaw(t, srv) // connected, never reads
+	waitClients(t, srv, 1)
+	if err := sendN(srv, 30000, 100); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		srv.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(noWaitDrainLimit + 5*time.Second):
+		t.Fatal("Close hung on a client that does not read")
+	}
+}

@@ -131,7 +131,8 @@ func (s *Server) admit(conn net.Conn) {
 
 // SetFormat sets the format announced to clients. Changing an existing format
 // finishes the active container, waits until the clients have received everything of
-// the old format, then disconnects them so that they negotiate the new one.
+// the old format (as Close does), then disconnects them so that they negotiate the
+// new one. Containers of the old format are never sent after the change.
 func (s *Server) SetFormat(f wire.Format) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -181,8 +182,9 @@ func (s *Server) Stats() Stats {
 
 // Close finishes the active container, waits until every connected client has
 // received every finished container, disconnects the clients and stops listening;
-// a UNIX socket file is removed. A client that stops reading but stays connected
-// keeps Close waiting, as it keeps libtrap's finalize.
+// a UNIX socket file is removed. Under WAIT and HALF_WAIT a client that stops reading
+// but stays connected keeps Close waiting, as it keeps libtrap's finalize; an output
+// that never blocks gives up on it after noWaitDrainLimit.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -204,17 +206,43 @@ func (s *Server) Close() error {
 	return err
 }
 
-// drain waits until every client has been handed every finished container.
+// noWaitDrainLimit bounds how long Close and SetFormat wait for slow clients of an
+// output that never blocks (NO_WAIT or a number): such an output must not hang on a
+// client that stopped reading. Clients still behind after it are disconnected.
+const noWaitDrainLimit = 2 * time.Second
+
+// drain waits until every client has been handed every finished container. Under
+// WAIT and HALF_WAIT it waits as long as that takes; otherwise at most
+// noWaitDrainLimit, after which it disconnects the clients still behind.
 func (s *Server) drain() {
+	expired := false
+	if s.timeout != ifc.Wait && s.timeout != ifc.HalfWait {
+		t := time.AfterFunc(noWaitDrainLimit, func() {
+			s.mu.Lock()
+			expired = true
+			s.cond.Broadcast()
+			s.mu.Unlock()
+		})
+		defer t.Stop()
+	}
 	for {
-		done := true
+		behind := false
 		for p := range s.peers {
 			if p.next < s.head || p.cur != nil {
-				done = false
+				behind = true
 				break
 			}
 		}
-		if done {
+		if !behind {
+			return
+		}
+		if expired {
+			for p := range s.peers {
+				if p.next < s.head || p.cur != nil {
+					p.kicked = true
+					p.conn.Close() // unblocks a write to a client that does not read
+				}
+			}
 			return
 		}
 		s.cond.Wait()

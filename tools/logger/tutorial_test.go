@@ -287,10 +287,10 @@ func TestLogreplayOptions(t *testing.T) {
 		t.Errorf("-c 5 sent\n%s", got)
 	}
 
-	// Rows one second apart: logreplay waits a second between them unless -d.
+	// Rows two seconds apart: logreplay waits between them unless -d.
 	timed := filepath.Join(dir, "timed.csv")
 	err = os.WriteFile(timed, []byte("time,uint8 X\n2024-01-01T00:00:00,1\n"+
-		"2024-01-01T00:00:01,2\n"), 0o644)
+		"2024-01-01T00:00:02,2\n"), 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestLogreplayOptions(t *testing.T) {
 	}{{nil, true}, {[]string{"-d"}, false}} {
 		start := time.Now()
 		mustOK(t, runTool(t, dir, "logreplay", append(c.args, "-f", timed, "-i", "b:")...))
-		if waited := time.Since(start) >= time.Second; waited != c.wait {
+		if waited := time.Since(start) >= 2*time.Second; waited != c.wait {
 			t.Errorf("logreplay %q took %v", c.args, time.Since(start))
 		}
 	}

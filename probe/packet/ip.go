@@ -80,8 +80,12 @@ func (p *Parser) bigPacketLen(off int) int {
 }
 
 // setIPv4 stores a 4-byte address in the IPv4-mapped IPv6 form flow.Key uses.
+// It writes dst in three word stores: building the array elsewhere and copying
+// it made the CPU stall on a 16-byte load of freshly stored single bytes.
 func setIPv4(dst *[16]byte, a []byte) {
-	*dst = [16]byte{10: 0xff, 11: 0xff, 12: a[0], 13: a[1], 14: a[2], 15: a[3]}
+	binary.LittleEndian.PutUint64(dst[0:], 0)
+	binary.BigEndian.PutUint32(dst[8:], 0x0000ffff)
+	binary.LittleEndian.PutUint32(dst[12:], binary.LittleEndian.Uint32(a))
 }
 
 // ipv6 reads an IPv6 header at off, walks its extension headers and reads the

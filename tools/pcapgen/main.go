@@ -8,7 +8,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,12 +52,8 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(truth, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode ground truth: %w", err)
-	}
-	if err := os.WriteFile(*truthPath, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write ground truth: %w", err)
+	if err := truth.WriteFile(*truthPath); err != nil {
+		return err
 	}
 	fmt.Printf("%s: %d packets, %d flows (%d tcp, %d udp, %d icmp; %d ipv6), "+
 		"%d IP bytes, %d frame bytes, in %.1fs; ground truth in %s\n",

@@ -1,5 +1,11 @@
 package gen
 
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
 // Counts sums up part of a trace.
 type Counts struct {
 	// Flows counts biflows: packets that share a 5-tuple in either direction.
@@ -81,4 +87,16 @@ func (t *Truth) count(f *flowState, side uint8, ts int64, frameLen, ipBytes int)
 		t.FirstNs = ts
 	}
 	t.LastNs = ts
+}
+
+// WriteFile stores the truth as indented JSON at path, replacing the file.
+func (t Truth) WriteFile(path string) error {
+	data, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode ground truth: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write ground truth: %w", err)
+	}
+	return nil
 }

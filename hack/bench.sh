@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# What `make bench` runs: the Go benchmarks of every package that has them, then
+# flowprobe and softflowd side by side on one generated trace (IPFIX over UDP to a
+# counting sink on 127.0.0.1), with the reference figures of docs/design.md.
+#
+# Environment: BENCH_RUNS (default 3) runs of each probe; BENCH_PACKETS and
+# BENCH_FLOWS (default 2000000 and 100000) shape the trace; BENCH_SKIP_GO=1 skips
+# the Go benchmarks; BENCHTIME is passed to -benchtime (default 1s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${BENCH_RUNS:-3}
+packets=${BENCH_PACKETS:-2000000}
+flows=${BENCH_FLOWS:-100000}
+out=bench-out
+mkdir -p "$out"
+
+if [ "${BENCH_SKIP_GO:-0}" != 1 ]; then
+	mapfile -t pkgs < <(grep -rl --include='*_test.go' --exclude-dir="$out" \
+		'^func Benchmark' . | xargs -r -n1 dirname | sort -u)
+	echo "== Go benchmarks (${pkgs[*]})"
+	# A package that does not build is reported and the others still run.
+	go test -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-1s}" "${pkgs[@]}" ||
+		echo "bench: some Go benchmarks failed (see above)"
+	echo
+fi
+
+echo "== probes side by side"
+go build -o "$out/pcapgen" ./tools/pcapgen
+go build -o "$out/compare" ./hack/bench/compare
+
+# The trace is generated once per shape and kept: pcapgen is deterministic.
+trace="$out/trace-${packets}p-${flows}f-seed1.pcap"
+if [ ! -s "$trace" ] || [ ! -s "$trace.json" ]; then
+	"$out/pcapgen" -o "$trace.tmp" -truth "$trace.json.tmp" -packets "$packets" \
+		-flows "$flows" -seed 1 -ipv6 0.1 -rate 1000000
+	mv "$trace.json.tmp" "$trace.json"
+	mv "$trace.tmp" "$trace"
+fi
+
+flowprobe=""
+if [ ! -d probe/cmd/flowprobe ]; then
+	echo "bench: probe/cmd/flowprobe does not exist yet: flowprobe is left out"
+elif ! go build -o bin/flowprobe ./probe/cmd/flowprobe; then
+	echo "bench: probe/cmd/flowprobe does not build: flowprobe is left out"
+else
+	flowprobe=bin/flowprobe
+fi
+
+softflowd=$(command -v softflowd || true)
+if [ -z "$softflowd" ]; then
+	echo "bench: softflowd is not installed (run hack/setup-test-host.sh as root): left out"
+fi
+
+# The probes export a burst of records at the end of the trace; give the sink room.
+if [ "$(id -u)" -eq 0 ]; then
+	sysctl -q -w net.core.rmem_max=33554432 || true
+fi
+
+"$out/compare" -trace "$trace" -runs "$runs" -flowprobe "$flowprobe" -softflowd "$softflowd"

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowprobe/flowprobe/tools/pcapgen/gen"
+)
+
+// writeTrace generates a small trace with its ground truth next to it.
+func writeTrace(t *testing.T) (string, gen.Truth) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "trace.pcap")
+	truth, err := gen.WriteFile(path, gen.Config{Packets: 20_000, Flows: 1_000, Seed: 5,
+		IPv6: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := truth.WriteFile(path + ".json"); err != nil {
+		t.Fatal(err)
+	}
+	return path, truth
+}
+
+// TestSoftflowdExportsEveryUniflow measures softflowd, an independent probe, and
+// checks that the sink counts one IPFIX record per flow direction of the trace.
+func TestSoftflowdExportsEveryUniflow(t *testing.T) {
+	sf, err := exec.LookPath("softflowd")
+	if err != nil {
+		t.Skip("softflowd is not installed (hack/setup-test-host.sh installs it)")
+	}
+	trace, truth := writeTrace(t)
+	p := probe{name: "softflowd", path: sf,
+		args: strings.Fields("-r {trace} -n 127.0.0.1:{port} -v 10 -d -m 262144")}
+
+	r, err := measure(p, trace, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.records != truth.Total.Uniflows {
+		t.Errorf("sink counted %d records, the trace has %d uniflows", r.records,
+			truth.Total.Uniflows)
+	}
+	if r.sinkDrops != 0 || r.malformed != 0 {
+		t.Errorf("sink dropped %d datagrams and refused %d messages", r.sinkDrops, r.malformed)
+	}
+	if r.wall <= 0 || r.cpu <= 0 || r.maxRSS <= 0 {
+		t.Errorf("run not measured: %s", r)
+	}
+}
+
+func TestCompareReportsFailingProbe(t *testing.T) {
+	trace, _ := writeTrace(t)
+	var out bytes.Buffer
+	err := runCompare([]string{"-trace", trace, "-runs", "2", "-flowprobe", "false",
+		"-softflowd", ""}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"flowprobe run 1 failed", "exit status 1",
+		"softflowd: left out", "NOT measured here"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "flowprobe run 2") {
+		t.Errorf("a failed probe ran again:\n%s", out.String())
+	}
+}

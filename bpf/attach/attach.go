@@ -53,6 +53,7 @@ type Options struct {
 // Link is an XDP program attached to an interface. Close detaches it.
 type Link struct {
 	link    link.Link
+	closed  bool
 	iface   string
 	ifIndex int
 	mode    Mode
@@ -140,7 +141,12 @@ func (l *Link) Interface() string { return l.iface }
 
 // Close detaches the program. Programs still running on other CPUs finish their
 // current packet; wait for an RCU grace period before reading what they wrote.
+// Calling Close again does nothing. A Link is not safe for concurrent use.
 func (l *Link) Close() error {
+	if l.closed {
+		return nil
+	}
+	l.closed = true
 	if err := l.link.Close(); err != nil {
 		return fmt.Errorf("detach xdp from %s: %w", l.iface, err)
 	}

@@ -16,7 +16,8 @@
 // "outgoing" makes Packet.Direction egress.
 //
 // IP: IPv4 with options, and IPv6 with up to 8 extension headers (hop-by-hop,
-// routing, fragment, destination options, AH). Packet.IPBytes is the length the
+// routing, fragment, destination options, AH). AH is skipped only in IPv6: an
+// IPv4 packet carrying AH is keyed with protocol 51 and ports 0. Packet.IPBytes is the length the
 // IP header claims (IPv4 total length, 40 + IPv6 payload length), even when the
 // capture is shorter. A length field of 0 on a frame longer than 64 KiB on the
 // wire (Linux BIG TCP, IPv6 jumbograms) is replaced by the length the frame's wire

@@ -20,16 +20,25 @@ type Stats struct {
 	Ended [flow.EndLackOfResource + 1]uint64
 }
 
+// slot holds one flow. The deadline sits next to the record, in the cache lines a
+// packet touches anyway.
+type slot struct {
+	rec flow.Record
+	// deadline is the packet time at which the flow ends: the earliest of its
+	// inactive and active timeouts and, once closing, its FIN wait.
+	deadline int64
+}
+
 // Cache turns packets into flow records; see the package comment for the rules.
 type Cache struct {
 	cfg Config
 
-	// Slot s of bucket b is index b*Ways+s in the three slices below. A tag of 0
-	// marks a free slot.
-	tags      []uint32
-	deadlines []int64
-	records   []flow.Record
-	mask      uint64 // bucket count - 1
+	// Slot s of bucket b is index b*Ways+s in tags and slots. A tag of 0 marks a
+	// free slot. The tags of a bucket share one cache line, so a lookup reads one
+	// line of tags and then only the slot whose tag matches.
+	tags  []uint32
+	slots []slot
+	mask  uint64 // bucket count - 1
 
 	activeNs, inactiveNs, finWaitNs int64
 
@@ -53,8 +62,7 @@ func New(cfg Config, sink Sink) (*Cache, error) {
 	c := &Cache{
 		cfg:        cfg,
 		tags:       make([]uint32, cfg.Capacity),
-		deadlines:  make([]int64, cfg.Capacity),
-		records:    make([]flow.Record, cfg.Capacity),
+		slots:      make([]slot, cfg.Capacity),
 		mask:       uint64(buckets - 1),
 		activeNs:   int64(cfg.ActiveTimeout),
 		inactiveNs: int64(cfg.InactiveTimeout),
@@ -81,7 +89,7 @@ func (c *Cache) Update(p *flow.Packet) {
 	slot, reverse := c.lookup(&p.Key, h, p.Timestamp, p.TCPFlags)
 	if slot < 0 {
 		slot = c.open(&p.Key, h, p.Timestamp)
-		r := &c.records[slot]
+		r := &c.slots[slot].rec
 		r.SrcMAC, r.DstMAC = p.SrcMAC, p.DstMAC
 		r.ICMPTypeCode = p.ICMPTypeCode
 		r.IfIndex = p.IfIndex
@@ -89,7 +97,7 @@ func (c *Cache) Update(p *flow.Packet) {
 		r.Tunnel = p.Tunnel
 	}
 
-	r := &c.records[slot]
+	r := &c.slots[slot].rec
 	if reverse {
 		r.PacketsRev++
 		r.BytesRev += uint64(p.IPBytes)
@@ -119,7 +127,7 @@ func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bo
 			continue
 		}
 		s := base + i
-		r := &c.records[s]
+		r := &c.slots[s].rec
 		reverse := false
 		if r.Key != *k {
 			if c.cfg.Split || r.Key != rev {
@@ -127,7 +135,7 @@ func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bo
 			}
 			reverse = true
 		}
-		if ts >= c.deadlines[s] || r.EndReason == flow.EndOfFlow &&
+		if ts >= c.slots[s].deadline || r.EndReason == flow.EndOfFlow &&
 			tcpFlags&(flow.TCPSyn|flow.TCPAck) == flow.TCPSyn {
 			c.expire(s, ts)
 			return -1, false
@@ -153,7 +161,7 @@ func (c *Cache) open(k *flow.Key, h uint64, ts int64) int {
 	if slot < 0 {
 		slot = base
 		for i := 1; i < Ways; i++ {
-			if c.deadlines[base+i] < c.deadlines[slot] {
+			if c.slots[base+i].deadline < c.slots[slot].deadline {
 				slot = base + i
 			}
 		}
@@ -161,7 +169,7 @@ func (c *Cache) open(k *flow.Key, h uint64, ts int64) int {
 	}
 
 	c.tags[slot] = uint32(h>>32) | 1
-	c.records[slot] = flow.Record{Key: *k, TimeFirst: ts, TimeLast: ts}
+	c.slots[slot].rec = flow.Record{Key: *k, TimeFirst: ts, TimeLast: ts}
 	c.stats.Created++
 	c.stats.Active++
 	return slot
@@ -169,7 +177,7 @@ func (c *Cache) open(k *flow.Key, h uint64, ts int64) int {
 
 // touch extends the flow times of slot to cover first..last and moves its deadline.
 func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
-	r := &c.records[slot]
+	r := &c.slots[slot].rec
 	r.TimeFirst = min(r.TimeFirst, first)
 	r.TimeLast = max(r.TimeLast, last)
 
@@ -182,9 +190,9 @@ func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 		deadline = min(deadline, last+c.finWaitNs)
 		r.EndReason = flow.EndOfFlow
 	case r.EndReason == flow.EndOfFlow:
-		deadline = min(deadline, c.deadlines[slot])
+		deadline = min(deadline, c.slots[slot].deadline)
 	}
-	c.deadlines[slot] = deadline
+	c.slots[slot].deadline = deadline
 	if deadline <= last {
 		c.expire(slot, last)
 	}
@@ -192,7 +200,7 @@ func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 
 // expire exports the flow in slot with the reason its state gives at time now.
 func (c *Cache) expire(slot int, now int64) {
-	r := &c.records[slot]
+	r := &c.slots[slot].rec
 	reason := r.EndReason
 	if reason != flow.EndOfFlow {
 		reason = flow.EndActive
@@ -206,7 +214,7 @@ func (c *Cache) expire(slot int, now int64) {
 // evict pushes out the flow in slot to make room: it leaves with its own reason when
 // it was due anyway, else with EndLackOfResource.
 func (c *Cache) evict(slot int, now int64) {
-	if now >= c.deadlines[slot] {
+	if now >= c.slots[slot].deadline {
 		c.expire(slot, now)
 		return
 	}
@@ -218,7 +226,7 @@ func (c *Cache) release(slot int, reason flow.EndReason) {
 	c.tags[slot] = 0
 	c.stats.Active--
 	c.stats.Ended[reason]++
-	c.out = append(c.out, c.records[slot])
+	c.out = append(c.out, c.slots[slot].rec)
 	c.out[len(c.out)-1].EndReason = reason
 	if len(c.out) >= c.cfg.BatchSize {
 		c.emit()

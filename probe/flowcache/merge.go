@@ -17,7 +17,7 @@ func (c *Cache) Merge(agg *flow.Record) {
 	slot, reverse := c.lookup(&agg.Key, h, agg.TimeLast, flags)
 	if slot < 0 {
 		slot = c.open(&agg.Key, h, agg.TimeFirst)
-		r := &c.records[slot]
+		r := &c.slots[slot].rec
 		r.SrcMAC, r.DstMAC = agg.SrcMAC, agg.DstMAC
 		r.ICMPTypeCode = agg.ICMPTypeCode
 		r.IfIndex = agg.IfIndex
@@ -25,7 +25,7 @@ func (c *Cache) Merge(agg *flow.Record) {
 		r.Tunnel = agg.Tunnel
 	}
 
-	r := &c.records[slot]
+	r := &c.slots[slot].rec
 	fwdPackets, fwdBytes, fwdFlags := agg.Packets, agg.Bytes, agg.TCPFlags
 	revPackets, revBytes, revFlags := agg.PacketsRev, agg.BytesRev, agg.TCPFlagsRev
 	if reverse {

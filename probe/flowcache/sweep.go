@@ -56,7 +56,7 @@ func (c *Cache) advance(now int64) {
 // sweepSlice exports the flows of buckets [from, to) whose deadline has passed.
 func (c *Cache) sweepSlice(from, to int, now int64) {
 	for s := from * Ways; s < to*Ways; s++ {
-		if c.tags[s] != 0 && now >= c.deadlines[s] {
+		if c.tags[s] != 0 && now >= c.slots[s].deadline {
 			c.expire(s, now)
 		}
 	}
@@ -78,7 +78,7 @@ func (c *Cache) Flush() {
 		if c.tags[s] == 0 {
 			continue
 		}
-		if c.now >= c.deadlines[s] {
+		if c.now >= c.slots[s].deadline {
 			c.expire(s, c.now)
 		} else {
 			c.release(s, flow.EndForced)

@@ -39,7 +39,7 @@ func parseOutput(t testing.TB, text string) ifc.Spec {
 		t.Fatal(err)
 	}
 	if port0 {
-		specs[0].Port = "0"
+		specs[0].Host, specs[0].Port = "127.0.0.1", "0"
 	}
 	return specs[0]
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // listen opens the listening socket of an output. TCP listens on every address
-// (libtrap binds 0.0.0.0; Go's dual-stack socket also takes IPv6 clients). A UNIX
+// (libtrap binds 0.0.0.0; Go's dual-stack socket also takes IPv6 clients) unless the
+// spec names a host, which the `-i` syntax cannot but a program can. A UNIX
 // socket replaces a stale file and is made writable for everyone, as libtrap does.
 // Go sizes the accept backlog itself; libtrap uses max_clients.
 func listen(s ifc.Spec) (net.Listener, error) {
@@ -33,11 +34,11 @@ func listen(s ifc.Spec) (net.Listener, error) {
 		if err != nil {
 			return nil, err
 		}
-		ln, err := net.Listen("tcp", ":"+s.Port)
+		ln, err := net.Listen("tcp", net.JoinHostPort(s.Host, s.Port))
 		if err != nil {
 			return nil, err
 		}
 		return tls.NewListener(ln, conf), nil
 	}
-	return net.Listen("tcp", ":"+s.Port)
+	return net.Listen("tcp", net.JoinHostPort(s.Host, s.Port))
 }

@@ -100,7 +100,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs[0].Port = "0"
+	specs[0].Host, specs[0].Port = "127.0.0.1", "0"
 	srv, err := NewServer(specs[0])
 	if err != nil {
 		t.Fatal(err)

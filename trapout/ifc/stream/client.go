@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -39,6 +40,8 @@ type Client struct {
 	mu     sync.Mutex // guards closed and conn against Close
 	closed bool
 	quit   chan struct{}
+	ctx    context.Context // canceled by Close, so that a pending dial ends
+	cancel context.CancelFunc
 }
 
 // NewClient prepares a client as s (an input specifier) describes. By default it
@@ -62,6 +65,7 @@ func NewClient(s ifc.Spec) (*Client, error) {
 		}
 		c.tlsConf = conf
 	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
 
@@ -204,6 +208,7 @@ func (c *Client) Close() error {
 	}
 	c.closed = true
 	close(c.quit)
+	c.cancel()
 	if c.conn != nil {
 		c.conn.Close()
 	}

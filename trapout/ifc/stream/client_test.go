@@ -262,3 +262,28 @@ func TestClientNoWaitTimesOut(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseEndsBlockedRecv: Close from another goroutine ends a Recv that waits for a
+// server that is not there.
+func TestCloseEndsBlockedRecv(t *testing.T) {
+	s, err := ifc.Parse("u:nobody-listens", 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s[0])
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.Recv()
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	c.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Recv: %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Recv did not return after Close")
+	}
+}

@@ -67,7 +67,7 @@ func (c *Client) connect(deadline time.Time) (changed bool, err error) {
 // dialAndHello opens a connection and reads the server's hello. The hello read allows
 // a slow server several seconds, more than a C client would.
 func (c *Client) dialAndHello(limit time.Time) (net.Conn, wire.Format, error) {
-	ctx := context.Background()
+	ctx := c.ctx
 	if !limit.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, limit)

@@ -21,4 +21,8 @@
 //
 // Interface types: t (TCP), u (UNIX socket), T (TLS), f (trapcap file) and b
 // (blackhole output). The parsing rules are those of package ifc.
+//
+// Not implemented: libtrap's service socket (trap-service_<pid>.sock), which only
+// serves interface statistics to the NEMEA supervisor, so a Go module run under the
+// supervisor shows no statistics; and the broken test-only `g:` interface.
 package trapout

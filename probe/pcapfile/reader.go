@@ -60,6 +60,10 @@ type recordReader struct {
 	// fileLinkType is the link type of a pcap file or of a pcapng file's first
 	// interface.
 	fileLinkType layers.LinkType
+
+	// ci and linkType describe the record next returned last.
+	ci       gopacket.CaptureInfo
+	linkType layers.LinkType
 }
 
 // newRecordReader detects the format from the magic number and reads the file header.
@@ -118,26 +122,32 @@ func (rr *recordReader) offset() int64 {
 	return rr.stream.n.Load() - int64(rr.buf.Buffered())
 }
 
-// next returns the next record and its link type. It returns io.EOF only when the
-// stream ends exactly between two records; a record cut short is io.ErrUnexpectedEOF.
-func (rr *recordReader) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
+// next reads the next record into rr.ci and rr.linkType and returns its data. It
+// returns io.EOF only when the stream ends exactly between two records; a record cut
+// short is io.ErrUnexpectedEOF. The results live in rr rather than in return values
+// because copying the capture info out of each call costs more than the call.
+func (rr *recordReader) next() ([]byte, error) {
+	var data []byte
+	var err error
 	if rr.pcap != nil {
-		data, ci, err := rr.pcap.ZeroCopyReadPacketData()
-		if err == io.EOF && ci.CaptureLength > 0 {
+		data, rr.ci, err = rr.pcap.ZeroCopyReadPacketData()
+		if err == io.EOF && rr.ci.CaptureLength > 0 {
 			// The record header was there but none of its data.
 			err = io.ErrUnexpectedEOF
 		}
-		return data, ci, rr.fileLinkType, err
+		rr.linkType = rr.fileLinkType
+		return data, err
 	}
 
-	data, ci, err := rr.ng.ZeroCopyReadPacketData()
+	data, rr.ci, err = rr.ng.ZeroCopyReadPacketData()
 	if err != nil {
-		return nil, ci, 0, err
+		return nil, err
 	}
-	lt, ok := ci.AncillaryData[0].(layers.LinkType)
+	lt, ok := rr.ci.AncillaryData[0].(layers.LinkType)
 	if !ok {
-		return nil, ci, 0, fmt.Errorf("pcapng reader gave no link type for interface %d",
-			ci.InterfaceIndex)
+		return nil, fmt.Errorf("pcapng reader gave no link type for interface %d",
+			rr.ci.InterfaceIndex)
 	}
-	return data, ci, lt, nil
+	rr.linkType = lt
+	return data, nil
 }

@@ -160,18 +160,19 @@ func (s *Source) run(ctx context.Context, h capture.Handler) error {
 		}
 
 		offset := s.rr.offset()
-		data, ci, fileLinkType, err := s.rr.next()
+		data, err := s.rr.next()
 		if err != nil {
 			if err == io.EOF {
 				return nil
 			}
 			return s.recordError(frames+1, offset, err)
 		}
-		lt, ok := toCaptureLinkType(fileLinkType)
+		ci := &s.rr.ci
+		lt, ok := toCaptureLinkType(s.rr.linkType)
 		if !ok {
 			return fmt.Errorf("read trace file %s: packet %d at offset %d: "+
 				"interface %d has unsupported link type %d (%s)", s.path, frames+1,
-				offset, ci.InterfaceIndex, uint16(fileLinkType), fileLinkType)
+				offset, ci.InterfaceIndex, uint16(s.rr.linkType), s.rr.linkType)
 		}
 
 		ts := ci.Timestamp.UnixNano()

@@ -78,3 +78,13 @@ func (in *Input) Format() (DataType, string) {
 
 // Spec returns the parsed interface specifier of the input.
 func (in *Input) Spec() ifc.Spec { return in.spec }
+
+// Missed returns how many messages the sender's container sequence numbers say this
+// input never received, for example because a NO_WAIT output skipped it ahead. It is
+// 0 for files.
+func (in *Input) Missed() uint64 {
+	if m, ok := in.impl.(interface{ Missed() uint64 }); ok {
+		return m.Missed()
+	}
+	return 0
+}

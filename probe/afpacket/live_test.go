@@ -424,3 +424,61 @@ func TestNewErrors(t *testing.T) {
 		})
 	}
 }
+
+// closeOnFirst calls Close from another goroutine when it sees the first frame, and
+// gives Close time to act before returning.
+type closeOnFirst struct {
+	s      *Source
+	frames int
+	closed chan error
+}
+
+func (c *closeOnFirst) HandleFrame(*capture.Frame) {
+	c.frames++
+	if c.frames == 1 {
+		go func() { c.closed <- c.s.Close() }()
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (c *closeOnFirst) Tick(int64) {}
+
+// TestCloseStopsBusyRun closes the source while its ring holds many full blocks: the
+// worker never has to wait in poll, and must still stop after the block at hand.
+func TestCloseStopsBusyRun(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	var s *Source
+	err := h.Probe.Do(func() (err error) {
+		s, err = New(Options{Interface: h.Probe.Link, BlockSize: 16384})
+		return
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000
+	frame := testFrame(t, &h.Peer, nobody, 1, 2, 0, 0)
+	inj, err := h.Peer.NewInjector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := inj.Send(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inj.Close()
+	time.Sleep(50 * time.Millisecond)
+
+	c := &closeOnFirst{s: s, closed: make(chan error, 1)}
+	if err := s.Run(context.Background(), []capture.Handler{c}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-c.closed; err != nil {
+		t.Fatal(err)
+	}
+	// A 16 KiB block holds about a hundred of these frames.
+	if c.frames >= n/2 {
+		t.Errorf("Run went on for %d of %d frames after Close", c.frames, n)
+	}
+}

@@ -33,8 +33,12 @@ type Source struct {
 
 	mu      sync.Mutex
 	running sync.WaitGroup
-	closed  bool
-	total   Stats // counters of closed rings
+	// cancelRun stops the current Run. Workers look at their context after every
+	// block, so this stops them even when the rings never run empty, where the
+	// wake-up through poll would never be seen.
+	cancelRun context.CancelFunc
+	closed    bool
+	total     Stats // counters of closed rings
 }
 
 var _ capture.Source = (*Source)(nil)
@@ -139,27 +143,31 @@ func (s *Source) LinkType() capture.LinkType { return s.linkType }
 // called, and returns nil then. Each worker sleeps in poll while its ring is empty and
 // calls Tick with the wall-clock time at least every TickInterval. Frame.Data points
 // into the ring and is only valid during HandleFrame. Run may be called again after
-// it returned; frames that arrived in between wait in the rings.
+// it returned, but not while another Run is active; frames that arrive in between
+// wait in the rings.
 func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
-	if len(handlers) != len(s.rings) {
-		return fmt.Errorf("afpacket on %s: need %d handlers, got %d", s.opts.Interface,
-			len(s.rings), len(handlers))
-	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return fmt.Errorf("afpacket on %s: source is closed", s.opts.Interface)
 	}
+	if len(handlers) != len(s.rings) {
+		s.mu.Unlock()
+		return fmt.Errorf("afpacket on %s: need %d handlers, got %d", s.opts.Interface,
+			len(s.rings), len(handlers))
+	}
 	// A wake-up left from the previous Run would stop this one at once. It is drained
 	// under the lock so that a wake-up from a concurrent Close is never lost.
 	var drain [8]byte
 	_, _ = unix.Read(s.wake, drain[:])
+	s.cancelRun = cancel
 	s.running.Add(1)
 	s.mu.Unlock()
 	defer s.running.Done()
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	woken := make(chan struct{})
 	stopWaker := context.AfterFunc(runCtx, func() {
 		s.wakeWorkers()
@@ -220,6 +228,9 @@ func (s *Source) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.cancelRun != nil {
+		s.cancelRun()
+	}
 	s.mu.Unlock()
 
 	if s.wake >= 0 {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/flowprobe/flowprobe/probe/afpacket"
+	"github.com/flowprobe/flowprobe/probe/afxdp"
 	"github.com/flowprobe/flowprobe/probe/capture"
 	"github.com/flowprobe/flowprobe/probe/pcapfile"
 )
@@ -12,9 +13,16 @@ import (
 // engine.Config.DropAfter.
 const liveExportWait = 2 * time.Second
 
+// liveModes are the values --mode accepts.
+var liveModes = []string{"afpacket", "afxdp"}
+
 func openSource(o *options) (capture.Source, error) {
 	if o.trace != "" {
 		return pcapfile.Open(o.trace, pcapfile.Options{})
+	}
+	if o.mode == "afxdp" {
+		// One worker per RX queue of the interface.
+		return afxdp.New(afxdp.Options{Interface: o.iface})
 	}
 	return afpacket.New(afpacket.Options{
 		Interface:   o.iface,

@@ -16,10 +16,16 @@ import (
 // SIGTERM and checks that the open flow was exported with end reason forced.
 func TestLiveSIGTERM(t *testing.T) {
 	testhost.RequireRoot(t)
+	for _, mode := range liveModes {
+		t.Run(mode, func(t *testing.T) { liveSIGTERM(t, mode) })
+	}
+}
+
+func liveSIGTERM(t *testing.T, mode string) {
 	host := testhost.New(t, testhost.Options{})
 
 	cmd := exec.Command("ip", "netns", "exec", host.Probe.Namespace, binary,
-		"-I", host.Probe.Link, "-o", "csv", "-v")
+		"-I", host.Probe.Link, "--mode", mode, "-o", "csv", "-v")
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	stderr, err := cmd.StderrPipe()

@@ -104,6 +104,8 @@ func TestUsage(t *testing.T) {
 		{"bad timeouts", []string{"-r", trace, "-t", "300"}, exitUsage, "", "ACTIVE:INACTIVE"},
 		{"bad text format", []string{"-r", trace, "-o", "xml"}, exitUsage, "", `"xml"`},
 		{"unknown mode", []string{"-I", "lo", "--mode", "xdp"}, exitUsage, "", "xdp"},
+		{"afxdp with a filter", []string{"-I", "lo", "--mode", "afxdp", "-f", "udp"},
+			exitUsage, "", "afpacket only"},
 		{"udp without collector", []string{"-r", trace, "-u"}, exitUsage, "", "-x"},
 		{"small cache", []string{"-r", trace, "-s", "3"}, exitUsage, "", "cache size"},
 		{"two stdout outputs", []string{"-r", trace, "-o", "csv", "-o", "json"}, exitUsage,

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -162,8 +163,11 @@ func parseArgs(args []string) (*options, error) {
 		return nil, usageError("no input: give -I INTERFACE or -r FILE")
 	case o.iface != "" && o.trace != "":
 		return nil, usageError("-I and -r exclude each other")
-	case o.iface != "" && o.mode != "afpacket":
-		return nil, usageError("--mode %q is not supported (available: afpacket)", o.mode)
+	case o.iface != "" && !slices.Contains(liveModes, o.mode):
+		return nil, usageError("--mode %q is not supported (available: %s)", o.mode,
+			strings.Join(liveModes, ", "))
+	case o.mode == "afxdp" && (o.filter != "" || o.workers != 1 || o.promiscuous):
+		return nil, usageError("-f, -w and --promisc apply to --mode afpacket only")
 	case o.active <= 0 || o.inactive <= 0:
 		return nil, usageError("timeouts must be positive (active %v, inactive %v)",
 			o.active, o.inactive)

@@ -21,10 +21,11 @@ Usage:
 Input (one of):
   -I IFACE          capture live on IFACE (needs CAP_NET_RAW)
   -r FILE           read a pcap or pcapng file (gzip allowed); flows follow packet time
-  --mode MODE       live capture method: afpacket (default)
-  -w N              live capture workers, one socket each (default 1)
-  -f FILTER         tcpdump-style capture filter (live only)
-  --promisc         put the interface into promiscuous mode
+  --mode MODE       live capture method: afpacket (default), or afxdp (one socket and
+                    worker per RX queue, through an XDP redirect program)
+  -w N              afpacket workers, one socket each (default 1)
+  -f FILTER         tcpdump-style capture filter (afpacket only)
+  --promisc         put the interface into promiscuous mode (afpacket only)
 
 Outputs (any number, each may be repeated; a table on standard output when none):
   -i IFC            TRAP output interface, libtrap syntax (u:NAME, t:PORT, f:FILE, ...);

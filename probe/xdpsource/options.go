@@ -24,17 +24,28 @@ type Options struct {
 	// xdpflow.Config. A table must hold the flows one CPU sees in one DrainInterval;
 	// the ring buffer takes the rest.
 	Program xdpflow.Config
-	// DrainInterval is the time between two reads of the kernel tables and between
-	// two Handler.Tick calls; 0 means, and anything longer is cut to, one second.
+	// DrainInterval is the time between two reads of the kernel tables; 0 means one
+	// second, and anything over MaxDrainInterval is cut to it. A flow's partial
+	// counts reach the flow cache up to one interval late, so its inactive timeout
+	// fires up to that much late too. Reading a table costs time in proportion to
+	// the flows it holds plus its capacity, so a longer interval saves CPU when
+	// flows are long. Handler.Tick is called every second regardless.
 	DrainInterval time.Duration
 }
+
+// MaxDrainInterval bounds Options.DrainInterval.
+const MaxDrainInterval = 10 * time.Second
+
+// tickInterval is the longest time between two Handler.Tick calls.
+const tickInterval = time.Second
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Interface == "" {
 		return o, fmt.Errorf("no interface given")
 	}
-	if o.DrainInterval <= 0 || o.DrainInterval > time.Second {
+	if o.DrainInterval <= 0 {
 		o.DrainInterval = DefaultDrainInterval
 	}
+	o.DrainInterval = min(o.DrainInterval, MaxDrainInterval)
 	return o, nil
 }

@@ -88,7 +88,7 @@ func (s *Source) IfIndex() uint32 { return uint32(s.link.IfIndex()) }
 func (s *Source) Mode() attach.Mode { return s.link.Mode() }
 
 // Run merges partial flows and ring buffer frames into handlers[0], which must be a
-// Merger, and ticks it every DrainInterval, until ctx is cancelled. It then detaches
+// Merger, and ticks it at least once a second, until ctx is cancelled. It then detaches
 // the program, reads the tables and the ring buffer a last time and returns nil. A
 // Source runs once.
 func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
@@ -122,6 +122,7 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error {
 	var rec ringbuf.Record
 	next := time.Now().Add(s.opts.DrainInterval)
+	nextTick := time.Now().Add(tickInterval)
 	for ctx.Err() == nil {
 		deadline := time.Now().Add(pollInterval)
 		if next.Before(deadline) {
@@ -138,23 +139,24 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 		case !errors.Is(err, os.ErrDeadlineExceeded):
 			return fmt.Errorf("read ring buffer: %w", err)
 		}
-		if now := time.Now(); !now.Before(next) {
-			if err := s.drain(d, h); err != nil {
+		now := time.Now()
+		drained := false
+		if !now.Before(next) {
+			if err := d.drainTables(); err != nil {
+				return err
+			}
+			if err := s.updateStats(d); err != nil {
 				return err
 			}
 			next = now.Add(s.opts.DrainInterval)
+			drained = true
+		}
+		if drained || !now.Before(nextTick) {
+			h.Tick(time.Now().UnixNano())
+			nextTick = now.Add(tickInterval)
 		}
 	}
 	return s.shutdown(d, h)
-}
-
-// drain reads the tables swapped out and ticks the handler.
-func (s *Source) drain(d *drainer, h capture.Handler) error {
-	if err := d.drainTables(); err != nil {
-		return err
-	}
-	h.Tick(time.Now().UnixNano())
-	return s.updateStats(d)
 }
 
 // shutdown detaches the program, then drains the tables of both sets and the ring

@@ -87,12 +87,17 @@ func (s *Source) open() error {
 		return fmt.Errorf("interface %q: %w", s.opts.Interface, err)
 	}
 	s.ifindex = ifi.Index
+	n, err := rxQueues(s.opts.Interface)
+	if err != nil {
+		return err
+	}
 	queues := s.opts.Queues
-	if len(queues) == 0 {
-		n, err := rxQueues(s.opts.Interface)
-		if err != nil {
-			return err
+	for _, q := range queues {
+		if q >= n {
+			return fmt.Errorf("queue %d: the interface has %d rx queues", q, n)
 		}
+	}
+	if len(queues) == 0 {
 		for q := range n {
 			queues = append(queues, q)
 		}

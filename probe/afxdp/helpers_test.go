@@ -1,0 +1,180 @@
+package afxdp
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/flowprobe/flowprobe/hack/testhost"
+	"github.com/flowprobe/flowprobe/probe/capture"
+)
+
+// marker starts the payload of every frame the tests inject, followed by a
+// big-endian sequence number, so that test frames are told apart from anything else.
+var marker = []byte("afxdp-test")
+
+// nobody is a destination that no namespace owns: frames to it are dropped by the
+// receiving kernel without a reply, so they add no traffic of their own.
+var nobody = &testhost.End{
+	MAC:  net.HardwareAddr{0x02, 0, 0, 0, 0xaa, 0x01},
+	Addr: netip.MustParsePrefix("198.19.255.254/30"),
+}
+
+// testFrame builds the seq-th test frame from one end to nobody.
+func testFrame(t testing.TB, from *testhost.End, sport uint16, seq uint32) []byte {
+	t.Helper()
+	payload := binary.BigEndian.AppendUint32(append([]byte(nil), marker...), seq)
+	f, err := testhost.UDP4Frame(from, nobody, sport, 9000, 0, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// seqOf returns the sequence number of a test frame.
+func seqOf(data []byte) (uint32, bool) {
+	i := bytes.Index(data, marker)
+	if i < 0 || i+len(marker)+4 > len(data) {
+		return 0, false
+	}
+	return binary.BigEndian.Uint32(data[i+len(marker):]), true
+}
+
+// openSource opens a source on the end's link and closes it when t ends.
+func openSource(t *testing.T, e *testhost.End, opts Options) *Source {
+	t.Helper()
+	opts.Interface = e.Link
+	var s *Source
+	err := e.Do(func() error {
+		var err error
+		s, err = New(opts)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// collector keeps copies of the test frames one worker saw.
+type collector struct {
+	mu     sync.Mutex
+	frames []capture.Frame
+	others int
+	ticks  []int64
+}
+
+func (c *collector) HandleFrame(f *capture.Frame) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := seqOf(f.Data); !ok {
+		c.others++
+		return
+	}
+	cp := *f
+	cp.Data = append([]byte(nil), f.Data...)
+	c.frames = append(c.frames, cp)
+}
+
+func (c *collector) Tick(now int64) {
+	c.mu.Lock()
+	c.ticks = append(c.ticks, now)
+	c.mu.Unlock()
+}
+
+func (c *collector) ticksSoFar() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int64(nil), c.ticks...)
+}
+
+func (c *collector) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.frames)
+}
+
+func collectors(n int) []*collector {
+	cs := make([]*collector, n)
+	for i := range cs {
+		cs[i] = &collector{}
+	}
+	return cs
+}
+
+func total(cs []*collector) int {
+	n := 0
+	for _, c := range cs {
+		n += c.count()
+	}
+	return n
+}
+
+// running is a Run in progress; stop cancels it and returns Run's error.
+type running struct {
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(s *Source, cs []*collector) *running {
+	handlers := make([]capture.Handler, len(cs))
+	for i, c := range cs {
+		handlers[i] = c
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- s.Run(ctx, handlers) }()
+	return r
+}
+
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return within 5 s of cancelling")
+	}
+}
+
+// waitFor waits until the collectors hold want test frames together or timeout
+// passes, then a little longer for frames beyond want.
+func waitFor(cs []*collector, want int, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for total(cs) < want && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+}
+
+// xdpState returns the XDP state netlink reports for the end's link.
+func xdpState(t *testing.T, e *testhost.End) netlink.LinkXdp {
+	t.Helper()
+	var xdp netlink.LinkXdp
+	err := e.Do(func() error {
+		l, err := netlink.LinkByName(e.Link)
+		if err == nil && l.Attrs().Xdp != nil {
+			xdp = *l.Attrs().Xdp
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return xdp
+}

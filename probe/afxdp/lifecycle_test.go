@@ -1,0 +1,171 @@
+package afxdp
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asavie/xdp"
+	"golang.org/x/sys/unix"
+
+	"github.com/flowprobe/flowprobe/bpf/attach"
+	"github.com/flowprobe/flowprobe/hack/testhost"
+	"github.com/flowprobe/flowprobe/probe/capture"
+)
+
+func cpuTime(t *testing.T) time.Duration {
+	t.Helper()
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func TestTicksWhileIdleWithoutSpinning(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	s := openSource(t, &h.Probe, Options{TickInterval: 100 * time.Millisecond})
+
+	cs := collectors(1)
+	cpuBefore := cpuTime(t)
+	r := start(s, cs)
+	time.Sleep(time.Second)
+	r.stop(t)
+	cpu := cpuTime(t) - cpuBefore
+
+	ticks := cs[0].ticks
+	if len(ticks) < 8 || len(ticks) > 12 {
+		t.Fatalf("%d ticks in one second with a 100 ms interval", len(ticks))
+	}
+	for i := 1; i < len(ticks); i++ {
+		if gap := time.Duration(ticks[i] - ticks[i-1]); gap < 90*time.Millisecond ||
+			gap > 300*time.Millisecond {
+			t.Errorf("tick %d came %v after the one before", i, gap)
+		}
+	}
+	// A worker that spun on the empty ring would burn the whole second.
+	if cpu > 150*time.Millisecond {
+		t.Errorf("idle capture used %v of CPU in one second", cpu)
+	}
+}
+
+func TestCloseDetachesProgram(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	var s *Source
+	err := h.Probe.Do(func() (err error) {
+		s, err = New(Options{Interface: h.Probe.Link})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := xdpState(t, &h.Probe); !x.Attached || x.ProgId == 0 {
+		t.Fatalf("no xdp program attached while the source is open: %+v", x)
+	}
+
+	cs := collectors(1)
+	r := start(s, cs)
+	// The first tick comes as Run starts; Close must stop a Run that is running.
+	for deadline := time.Now().Add(2 * time.Second); len(cs[0].ticksSoFar()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not tick within 2 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Close stops the running Run.
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Run still running after Close")
+	}
+	if x := xdpState(t, &h.Probe); x.Attached {
+		t.Fatalf("xdp program %d still attached after Close", x.ProgId)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := s.Run(t.Context(), []capture.Handler{cs[0]}); err == nil {
+		t.Error("Run after Close succeeded")
+	}
+}
+
+func TestNewFailuresLeaveNothingBehind(t *testing.T) {
+	testhost.RequireRoot(t)
+	cases := []struct {
+		name string
+		opts func(h *testhost.Host) Options
+		want string
+	}{
+		{"missing interface", func(h *testhost.Host) Options {
+			return Options{Interface: "nosuch0"}
+		}, `"nosuch0"`},
+		{"queue beyond the device's", func(h *testhost.Host) Options {
+			return Options{Interface: h.Probe.Link, Queues: []int{0, 3}}
+		}, "queue 3: the interface has 1 rx queues"},
+		{"zero-copy on veth", func(h *testhost.Host) Options {
+			return Options{Interface: h.Probe.Link, Bind: BindZeroCopy}
+		}, "zero-copy"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := testhost.New(t, testhost.Options{})
+			err := h.Probe.Do(func() error {
+				s, err := New(tc.opts(h))
+				if err == nil {
+					s.Close()
+				}
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one naming %s", err, tc.want)
+			}
+			t.Log(err)
+			if x := xdpState(t, &h.Probe); x.Attached {
+				t.Errorf("xdp program %d left attached after a failed New", x.ProgId)
+			}
+		})
+	}
+}
+
+func TestOtherProgramIsLeftAlone(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	other, err := xdp.NewProgram(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	var l *attach.Link
+	err = h.Probe.Do(func() (err error) {
+		l, err = attach.XDP(h.Probe.Link, other.Program, attach.Options{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	before := xdpState(t, &h.Probe)
+
+	err = h.Probe.Do(func() error {
+		s, err := New(Options{Interface: h.Probe.Link})
+		if err == nil {
+			s.Close()
+		}
+		return err
+	})
+	if !errors.Is(err, attach.ErrOtherProgram) {
+		t.Fatalf("New on an interface with another program: %v", err)
+	}
+	if after := xdpState(t, &h.Probe); !after.Attached || after.ProgId != before.ProgId {
+		t.Errorf("the other program was disturbed: before %+v, after %+v", before, after)
+	}
+}

@@ -1,0 +1,80 @@
+package afxdp
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/flowprobe/flowprobe/bpf/attach"
+	"github.com/flowprobe/flowprobe/hack/testhost"
+	"github.com/flowprobe/flowprobe/probe/capture"
+)
+
+func TestReceivesEveryFrameOnce(t *testing.T) {
+	testhost.RequireRoot(t)
+	for _, mode := range []attach.Mode{attach.ModeNative, attach.ModeGeneric} {
+		t.Run(mode.String(), func(t *testing.T) {
+			h := testhost.New(t, testhost.Options{})
+			s := openSource(t, &h.Probe, Options{Attach: mode})
+			if got, ok := s.AttachMode(); !ok || got != mode {
+				t.Errorf("attach mode %v (%v), want %v", got, ok, mode)
+			}
+			// veth has no zero-copy support, so the zero-copy bind must have
+			// fallen back.
+			if s.BindMode() != BindCopy || s.Workers() != 1 || s.IfIndex() !=
+				uint32(h.Probe.IfIndex) {
+				t.Fatalf("bind mode %v, %d workers, ifindex %d", s.BindMode(), s.Workers(),
+					s.IfIndex())
+			}
+
+			const n = 1500
+			sent := make([][]byte, n)
+			for i := range sent {
+				sent[i] = testFrame(t, &h.Peer, uint16(40000+i%50), uint32(i))
+			}
+			before := time.Now().UnixNano()
+			if err := h.Peer.Inject(sent...); err != nil {
+				t.Fatal(err)
+			}
+			cs := collectors(1)
+			r := start(s, cs)
+			waitFor(cs, n, 5*time.Second)
+			r.stop(t)
+			after := time.Now().UnixNano()
+
+			got := make([]int, n)
+			for _, f := range cs[0].frames {
+				seq, _ := seqOf(f.Data)
+				if seq >= n {
+					t.Fatalf("unknown sequence number %d", seq)
+				}
+				got[seq]++
+				if !bytes.Equal(f.Data, sent[seq]) {
+					t.Errorf("frame %d:\n got % x\nwant % x", seq, f.Data, sent[seq])
+				}
+				if f.WireLen != len(sent[seq]) || f.IfIndex != uint32(h.Probe.IfIndex) ||
+					f.LinkType != capture.LinkEthernet {
+					t.Errorf("frame %d: wire length %d, ifindex %d, link type %d", seq,
+						f.WireLen, f.IfIndex, f.LinkType)
+				}
+				if f.Timestamp < before || f.Timestamp > after {
+					t.Errorf("frame %d: timestamp %d outside [%d, %d]", seq, f.Timestamp,
+						before, after)
+				}
+			}
+			for seq, c := range got {
+				if c != 1 {
+					t.Errorf("frame %d received %d times", seq, c)
+				}
+			}
+			st, err := s.Stats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Received != uint64(n+cs[0].others) || st.Dropped != 0 ||
+				st.RxRingFull != 0 || st.InvalidDescs != 0 {
+				t.Errorf("stats %+v, want %d received and nothing lost", st, n+cs[0].others)
+			}
+		})
+	}
+}

@@ -92,6 +92,8 @@ func (r *redirect) close() error {
 		errs = append(errs, r.prog.Close())
 		r.prog = nil
 	}
+	// The kernel also drops a socket from every map when the socket closes; removing
+	// the entries first keeps the caller's map tidy while the sockets still exist.
 	for _, q := range r.queues {
 		err := r.xsks.Delete(uint32(q))
 		if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {

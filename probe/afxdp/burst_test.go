@@ -1,0 +1,115 @@
+package afxdp
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/flowprobe/flowprobe/hack/testhost"
+)
+
+// TestBurstThroughSmallRings sends a burst many times the size of the rings while
+// the consumer keeps up: the rings wrap and the fill ring is refilled dozens of
+// times, and every frame must arrive once with nothing dropped.
+func TestBurstThroughSmallRings(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	const ring = 64
+	s := openSource(t, &h.Probe, Options{Frames: 2 * ring, FillRingSize: ring,
+		RxRingSize: ring})
+
+	const n = 20000
+	frames := make([][]byte, 256)
+	for i := range frames {
+		frames[i] = testFrame(t, &h.Peer, uint16(30000+i), 0)
+	}
+	inj, err := h.Peer.NewInjector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inj.Close()
+
+	cs := collectors(1)
+	r := start(s, cs)
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; i < n; i++ {
+		// Keeping up means the consumer is never more than half a ring behind.
+		for i-cs[0].count() > ring/2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("consumer stuck at %d of %d frames sent", cs[0].count(), i)
+			}
+			time.Sleep(10 * time.Microsecond)
+		}
+		f := frames[i%len(frames)]
+		putSeq(f, uint32(i))
+		if err := inj.Send(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(cs, n, 5*time.Second)
+	r.stop(t)
+
+	seen := make([]bool, n)
+	for _, f := range cs[0].frames {
+		seq, _ := seqOf(f.Data)
+		if seq >= n || seen[seq] {
+			t.Fatalf("frame %d unknown or seen twice", seq)
+		}
+		seen[seq] = true
+	}
+	if got := cs[0].count(); got != n {
+		t.Errorf("received %d of %d frames", got, n)
+	}
+	st, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Dropped != 0 || st.RxRingFull != 0 || st.FillRingEmpty != 0 ||
+		st.InvalidDescs != 0 {
+		t.Errorf("losses in %+v", st)
+	}
+	t.Logf("%+v", st)
+}
+
+// putSeq rewrites the sequence number of a test frame in place. The UDP checksum
+// goes stale, which nothing on the receiving side checks before the redirect.
+func putSeq(f []byte, seq uint32) {
+	i := bytes.Index(f, marker) + len(marker)
+	binary.BigEndian.PutUint32(f[i:], seq)
+}
+
+// TestDropsAreCounted overflows the rings while no worker runs: every frame must be
+// either received or counted as dropped.
+func TestDropsAreCounted(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	const ring = 64
+	s := openSource(t, &h.Probe, Options{Frames: 2 * ring, FillRingSize: ring,
+		RxRingSize: ring})
+
+	const n = 500
+	sent := make([][]byte, n)
+	for i := range sent {
+		sent[i] = testFrame(t, &h.Peer, 40000, uint32(i))
+	}
+	if err := h.Peer.Inject(sent...); err != nil {
+		t.Fatal(err)
+	}
+	cs := collectors(1)
+	r := start(s, cs)
+	waitFor(cs, n, 500*time.Millisecond)
+	r.stop(t)
+
+	st, err := s.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := uint64(cs[0].count())
+	if got < ring || got > 2*ring || st.Received != got+uint64(cs[0].others) {
+		t.Errorf("received %d test frames, stats %+v", got, st)
+	}
+	if got+st.Dropped != n || st.FillRingEmpty == 0 {
+		t.Errorf("%d received and %d dropped of %d sent; stats %+v", got, st.Dropped, n, st)
+	}
+}

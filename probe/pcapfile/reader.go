@@ -2,6 +2,7 @@ package pcapfile
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"io"
 	"sync/atomic"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
@@ -25,8 +25,8 @@ const (
 
 // readBufferSize is the read-ahead from the file: large enough that reading costs a
 // handful of system calls per megabyte. Smaller files get a buffer of their size, but
-// never below minBufferSize, the size from which pcapgo uses our buffer instead of
-// stacking one of its own on top of it.
+// never below minBufferSize, the size from which pcapgo uses our bufio.Reader instead
+// of stacking one of its own on top of it.
 const (
 	readBufferSize = 1 << 20
 	minBufferSize  = 4096
@@ -45,67 +45,71 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// recordReader yields the records of a pcap or pcapng stream. data is only valid
-// until the next call of next.
-type recordReader struct {
-	pcap *pcapgo.Reader
-	ng   *pcapgo.NgReader
+// record is one frame as read from the file. data is only valid until the next read.
+type record struct {
+	data     []byte
+	ts       int64 // Unix nanoseconds
+	wireLen  int
+	iface    int // pcapng interface ID, 0 in pcap files
+	linkType layers.LinkType
+}
 
-	// stream counts the bytes below buf; stream.n - buf.Buffered() is the offset of
-	// the next unread byte of the (decompressed) stream.
+// recordReader yields the records of a pcap or pcapng stream.
+type recordReader struct {
+	pcap *pcapReader
+	ng   *pcapgo.NgReader
+	// ngBuf and stream locate pcapng records: stream.n - ngBuf.Buffered() is the
+	// offset of the next unread byte.
+	ngBuf  *bufio.Reader
 	stream *countingReader
-	buf    *bufio.Reader
+
 	// gzipped is true when the offsets count decompressed bytes.
 	gzipped bool
 	// fileLinkType is the link type of a pcap file or of a pcapng file's first
 	// interface.
 	fileLinkType layers.LinkType
-
-	// ci and linkType describe the record next returned last.
-	ci       gopacket.CaptureInfo
-	linkType layers.LinkType
+	// rec is the record next returned last.
+	rec record
 }
 
-// newRecordReader detects the format from the magic number and reads the file header.
-// raw counts the bytes read from the file, which has size bytes (negative when
+// newRecordReader detects the format from the magic number, decompressing gzip first,
+// and reads the file header. raw reads the file, which has size bytes (negative when
 // unknown).
-func newRecordReader(raw *countingReader, size int64) (*recordReader, error) {
-	rr := &recordReader{stream: raw}
+func newRecordReader(raw io.Reader, size int64) (*recordReader, error) {
 	bufSize := readBufferSize
 	if size >= 0 {
 		bufSize = int(max(minBufferSize, min(size, readBufferSize)))
 	}
-	rr.buf = bufio.NewReaderSize(raw, bufSize)
-	if head, err := rr.buf.Peek(2); err == nil && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(rr.buf)
+
+	stream, magic, err := peekMagic(raw)
+	if err != nil {
+		return nil, err
+	}
+	rr := &recordReader{}
+	if magic&0xffff == 0x8b1f {
+		zr, err := gzip.NewReader(stream)
 		if err != nil {
 			return nil, fmt.Errorf("open gzip stream: %w", err)
 		}
-		rr.gzipped = true
-		rr.stream = &countingReader{r: zr}
-		rr.buf = bufio.NewReaderSize(rr.stream, readBufferSize)
+		rr.gzipped, bufSize = true, readBufferSize
+		if stream, magic, err = peekMagic(zr); err != nil {
+			return nil, err
+		}
 	}
+	rr.stream = &countingReader{r: stream}
 
-	// pcapgo wraps its input in a bufio.Reader of its own unless it already is one of
-	// sufficient size, so handing it buf keeps one buffer and exact offsets.
-	head, err := rr.buf.Peek(4)
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("file is empty or shorter than a file header")
-		}
-		return nil, fmt.Errorf("read file header: %w", err)
-	}
-	switch magic := binary.LittleEndian.Uint32(head); magic {
+	switch magic {
 	case magicPcapMicro, magicPcapNano, magicPcapMicroBE, magicPcapNanoBE:
-		r, err := pcapgo.NewReader(rr.buf)
+		p, err := newPcapReader(rr.stream, bufSize)
 		if err != nil {
-			return nil, fmt.Errorf("read pcap file header: %w", err)
+			return nil, err
 		}
-		rr.pcap = r
-		rr.fileLinkType = r.LinkType()
+		rr.pcap = p
+		rr.fileLinkType = layers.LinkType(p.linkType)
 	case magicPcapng:
+		rr.ngBuf = bufio.NewReaderSize(rr.stream, bufSize)
 		opts := pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true}
-		r, err := pcapgo.NewNgReader(rr.buf, opts)
+		r, err := pcapgo.NewNgReader(rr.ngBuf, opts)
 		if err != nil {
 			return nil, fmt.Errorf("read pcapng section header: %w", err)
 		}
@@ -117,37 +121,48 @@ func newRecordReader(raw *countingReader, size int64) (*recordReader, error) {
 	return rr, nil
 }
 
-// offset is the position in the (decompressed) stream of the next unread byte.
-func (rr *recordReader) offset() int64 {
-	return rr.stream.n.Load() - int64(rr.buf.Buffered())
+// peekMagic reads the first four bytes of r and returns them as a little-endian
+// number, with a reader that yields the whole stream again.
+func peekMagic(r io.Reader) (io.Reader, uint32, error) {
+	var head [4]byte
+	n, err := io.ReadFull(r, head[:])
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, 0, fmt.Errorf("file is empty or shorter than a file header (%d bytes)",
+				n)
+		}
+		return nil, 0, fmt.Errorf("read file header: %w", err)
+	}
+	return io.MultiReader(bytes.NewReader(head[:]), r), binary.LittleEndian.Uint32(head[:]),
+		nil
 }
 
-// next reads the next record into rr.ci and rr.linkType and returns its data. It
-// returns io.EOF only when the stream ends exactly between two records; a record cut
-// short is io.ErrUnexpectedEOF. The results live in rr rather than in return values
-// because copying the capture info out of each call costs more than the call.
-func (rr *recordReader) next() ([]byte, error) {
-	var data []byte
-	var err error
+// offset is the position in the (decompressed) stream of the next unread record.
+func (rr *recordReader) offset() int64 {
 	if rr.pcap != nil {
-		data, rr.ci, err = rr.pcap.ZeroCopyReadPacketData()
-		if err == io.EOF && rr.ci.CaptureLength > 0 {
-			// The record header was there but none of its data.
-			err = io.ErrUnexpectedEOF
-		}
-		rr.linkType = rr.fileLinkType
-		return data, err
+		return rr.pcap.offset()
+	}
+	return rr.stream.n.Load() - int64(rr.ngBuf.Buffered())
+}
+
+// next reads the next record into rr.rec. It returns io.EOF only when the stream ends
+// exactly between two records; a record cut short is io.ErrUnexpectedEOF.
+func (rr *recordReader) next() error {
+	if rr.pcap != nil {
+		rr.rec.linkType = rr.fileLinkType
+		return rr.pcap.next(&rr.rec)
 	}
 
-	data, rr.ci, err = rr.ng.ZeroCopyReadPacketData()
+	data, ci, err := rr.ng.ZeroCopyReadPacketData()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	lt, ok := rr.ci.AncillaryData[0].(layers.LinkType)
+	lt, ok := ci.AncillaryData[0].(layers.LinkType)
 	if !ok {
-		return nil, fmt.Errorf("pcapng reader gave no link type for interface %d",
-			rr.ci.InterfaceIndex)
+		return fmt.Errorf("pcapng reader gave no link type for interface %d",
+			ci.InterfaceIndex)
 	}
-	rr.linkType = lt
-	return data, nil
+	rr.rec = record{data: data, ts: ci.Timestamp.UnixNano(), wireLen: ci.Length,
+		iface: ci.InterfaceIndex, linkType: lt}
+	return nil
 }

@@ -160,37 +160,36 @@ func (s *Source) run(ctx context.Context, h capture.Handler) error {
 		}
 
 		offset := s.rr.offset()
-		data, err := s.rr.next()
-		if err != nil {
+		if err := s.rr.next(); err != nil {
 			if err == io.EOF {
 				return nil
 			}
 			return s.recordError(frames+1, offset, err)
 		}
-		ci := &s.rr.ci
-		lt, ok := toCaptureLinkType(s.rr.linkType)
+		rec := &s.rr.rec
+		lt, ok := toCaptureLinkType(rec.linkType)
 		if !ok {
 			return fmt.Errorf("read trace file %s: packet %d at offset %d: "+
 				"interface %d has unsupported link type %d (%s)", s.path, frames+1,
-				offset, ci.InterfaceIndex, uint16(s.rr.linkType), s.rr.linkType)
+				offset, rec.iface, uint16(rec.linkType), rec.linkType)
 		}
 
-		ts := ci.Timestamp.UnixNano()
+		ts := rec.ts
 		if !ticked || ts-lastTick >= tickEvery {
 			h.Tick(ts)
 			lastTick, ticked = ts, true
 		}
 
-		frame.Data = data
+		frame.Data = rec.data
 		frame.Timestamp = ts
-		// A pcapng record may claim fewer bytes on the wire than it holds; the frame
-		// keeps its data and the contract that WireLen is never below len(Data).
-		frame.WireLen = max(ci.Length, len(data))
-		frame.IfIndex = uint32(ci.InterfaceIndex)
+		// A record may claim fewer bytes on the wire than it holds; the frame keeps
+		// its data and the contract that WireLen is never below len(Data).
+		frame.WireLen = max(rec.wireLen, len(rec.data))
+		frame.IfIndex = uint32(rec.iface)
 		frame.LinkType = lt
 		h.HandleFrame(&frame)
 		frames++
-		bytes += uint64(len(data))
+		bytes += uint64(len(rec.data))
 	}
 }
 

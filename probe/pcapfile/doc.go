@@ -1,7 +1,7 @@
 // Package pcapfile reads pcap and pcapng trace files (optionally gzip-compressed) as a
-// capture.Source with one worker. Frames are handed out of one reused buffer, so
-// reading allocates nothing per packet, and the handler's clock is the packet time.
+// capture.Source with one worker. Frames are handed out of reused buffers, so reading
+// allocates nothing per packet, and the handler's clock is the packet time.
 //
-// The file format is detected from its magic number; the record layouts themselves are
-// decoded by gopacket's pcapgo.
+// The file format is detected from its magic number. Classic pcap records are sliced
+// straight out of a large read buffer; pcapng blocks are decoded by gopacket's pcapgo.
 package pcapfile

@@ -1,6 +1,8 @@
 package flowcache
 
 import (
+	"time"
+
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
@@ -33,9 +35,11 @@ type slot struct {
 type Cache struct {
 	cfg Config
 
-	// Slot s of bucket b is index b*Ways+s in tags and slots. A tag of 0 marks a
-	// free slot. The tags of a bucket share one cache line, so a lookup reads one
-	// line of tags and then only the slot whose tag matches.
+	// Slot s of bucket b is index b*Ways+s in tags and slots. The tags of a bucket
+	// share one cache line, so a lookup reads one line of tags and then only the
+	// slot whose tag matches. A tag word holds 16 bits of the key's hash (never 0)
+	// above the low 16 bits of the deadline in whole seconds, which lets the sweep
+	// find due flows by reading tags alone; a word of 0 marks a free slot.
 	tags  []uint32
 	slots []slot
 	mask  uint64 // bucket count - 1
@@ -114,7 +118,7 @@ func (c *Cache) Update(p *flow.Packet) {
 // direction, or -1 when there is none. A flow that is over its deadline at ts, or a
 // closing TCP flow that sees a new SYN, is exported first and reported as absent.
 func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bool) {
-	tag := uint32(h>>32) | 1
+	tag := hashTag(h)
 	base := int(h&c.mask) * Ways
 	tags := c.tags[base : base+Ways : base+Ways]
 
@@ -123,7 +127,7 @@ func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bo
 		rev = k.Reverse()
 	}
 	for i, t := range tags {
-		if t != tag {
+		if t>>16 != tag {
 			continue
 		}
 		s := base + i
@@ -168,14 +172,16 @@ func (c *Cache) open(k *flow.Key, h uint64, ts int64) int {
 		c.evict(slot, ts)
 	}
 
-	c.tags[slot] = uint32(h>>32) | 1
+	c.tags[slot] = hashTag(h) << 16
 	c.slots[slot].rec = flow.Record{Key: *k, TimeFirst: ts, TimeLast: ts}
 	c.stats.Created++
 	c.stats.Active++
 	return slot
 }
 
-// touch extends the flow times of slot to cover first..last and moves its deadline.
+// touch extends the flow times of slot to cover first..last and moves its deadline;
+// a flow that is due by the cache clock (a packet far older than the newest seen)
+// leaves at once.
 func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 	r := &c.slots[slot].rec
 	r.TimeFirst = min(r.TimeFirst, first)
@@ -193,10 +199,20 @@ func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 		deadline = min(deadline, c.slots[slot].deadline)
 	}
 	c.slots[slot].deadline = deadline
-	if deadline <= last {
-		c.expire(slot, last)
+	c.tags[slot] = c.tags[slot]&^0xffff | uint32(coarseSeconds(deadline))
+	if deadline <= c.now { // due already, by the cache clock
+		c.expire(slot, c.now)
 	}
 }
+
+// hashTag is the part of hash h kept in a tag word: 16 bits that the bucket index
+// did not use, never 0.
+func hashTag(h uint64) uint32 { return uint32(h>>48) | 1 }
+
+// coarseSeconds is the low 16 bits of t in whole seconds. Comparing two of them as a
+// signed 16-bit difference orders the times as long as they are less than 2^15 s
+// apart.
+func coarseSeconds(t int64) uint16 { return uint16(t / int64(time.Second)) }
 
 // expire exports the flow in slot with the reason its state gives at time now.
 func (c *Cache) expire(slot int, now int64) {

@@ -17,6 +17,9 @@ const (
 	DefaultFINWait         = time.Second
 	DefaultSweepPeriod     = time.Second
 	DefaultBatchSize       = 256
+	// MaxTimeout bounds every timeout: the sweep keeps deadlines in 16 bits of
+	// seconds, which order correctly only within that range.
+	MaxTimeout = time.Duration(maxCoarseGap)
 )
 
 // Config sets up a Cache. The zero value of a field means its default, except FINWait,
@@ -61,6 +64,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ActiveTimeout < 0 || c.InactiveTimeout < 0 || c.SweepPeriod < 0 {
 		return c, fmt.Errorf("flow cache config: negative timeout (active %v, inactive %v,"+
 			" sweep %v)", c.ActiveTimeout, c.InactiveTimeout, c.SweepPeriod)
+	}
+	if limit := MaxTimeout; c.ActiveTimeout > limit ||
+		c.InactiveTimeout > limit || c.FINWait > limit {
+		return c, fmt.Errorf("flow cache config: timeouts must be at most %v (active %v,"+
+			" inactive %v, fin wait %v)", limit, c.ActiveTimeout, c.InactiveTimeout,
+			c.FINWait)
 	}
 	if c.Capacity < 0 || c.BatchSize < 0 {
 		return c, fmt.Errorf("flow cache config: negative capacity %d or batch size %d",

@@ -18,7 +18,11 @@
 //
 // A sweep walks a slice of the table every time packet time (or Advance) moves on, so
 // that a whole pass takes SweepPeriod; a flow expires at most SweepPeriod after its
-// deadline even when no packet touches its bucket.
+// deadline even when no packet touches its bucket. The sweep reads only the dense
+// array of hash tags, where each flow's deadline is kept to the second, and opens a
+// flow's slot only when it may be due; that is why timeouts are limited to MaxTimeout
+// (4.5 hours). A packet far older than the newest one seen, whose flow is due by the
+// cache clock, leaves the cache at once.
 //
 // Memory: every slot costs the size of a flow.Record (160 bytes on 64-bit) plus a
 // 4-byte hash tag and an 8-byte deadline, 172 bytes per flow in all, allocated once

@@ -2,6 +2,7 @@ package flowcache
 
 import (
 	"testing"
+	"time"
 
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
@@ -56,6 +57,7 @@ func TestConfigErrors(t *testing.T) {
 		{"negative inactive timeout", Config{InactiveTimeout: -1}},
 		{"capacity too large", Config{Capacity: 1<<30 + 1}},
 		{"negative batch", Config{BatchSize: -3}},
+		{"timeout too long for coarse deadlines", Config{ActiveTimeout: 5 * time.Hour}},
 	}
 	for _, tc := range cases {
 		if _, err := New(tc.cfg, nil); err == nil {

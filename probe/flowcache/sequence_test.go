@@ -120,6 +120,22 @@ func TestSequences(t *testing.T) {
 				timeFirst: 20, timeLast: 40},
 		},
 	}, {
+		name:  "a jump of ten hours in packet time expires idle flows on the next tick",
+		steps: []step{send(a, b, udp, 0, 50, 0), tick(1), tick(36000)},
+		early: []want{{src: a, dst: b, packets: 1, bytes: 50, reason: flow.EndIdle}},
+		all:   []want{{src: a, dst: b, packets: 1, bytes: 50, reason: flow.EndIdle}},
+	}, {
+		name: "a packet far older than the newest one leaves at once",
+		steps: []step{
+			send(c1, c2, icmp, 36000, 84, 0), send(a, b, udp, 0, 50, 0),
+		},
+		early: []want{{src: a, dst: b, packets: 1, bytes: 50, reason: flow.EndIdle}},
+		all: []want{
+			{src: a, dst: b, packets: 1, bytes: 50, reason: flow.EndIdle},
+			{src: c1, dst: c2, packets: 1, bytes: 84, reason: flow.EndForced,
+				timeFirst: 36000, timeLast: 36000},
+		},
+	}, {
 		name: "tcp close within fin wait is one biflow ended by end of flow",
 		steps: []step{
 			send(a, b, tcp, 0, 60, syn), send(b, a, tcp, 0, 60, syn|ack),

@@ -1,6 +1,10 @@
 package flowcache
 
-import "github.com/flowprobe/flowprobe/probe/flow"
+import (
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
 
 // sweepSteps is how many slices one pass of the sweep is cut into: small enough that
 // a slice is quick, large enough that a pass does not wait on many tiny time steps.
@@ -40,8 +44,14 @@ func (c *Cache) advance(now int64) {
 	if now < w.next {
 		return
 	}
+	if now-w.next > maxCoarseGap {
+		// Coarse deadlines this far back compare wrongly: read every deadline.
+		c.sweepSlice(0, w.buckets, now, true)
+		w.next = now + w.stepNs
+		return
+	}
 	for swept := 0; now >= w.next && swept < w.buckets; swept += w.step {
-		c.sweepSlice(w.cursor, min(w.cursor+w.step, w.buckets), now)
+		c.sweepSlice(w.cursor, min(w.cursor+w.step, w.buckets), now, false)
 		w.cursor += w.step
 		if w.cursor >= w.buckets {
 			w.cursor = 0
@@ -53,10 +63,21 @@ func (c *Cache) advance(now int64) {
 	}
 }
 
-// sweepSlice exports the flows of buckets [from, to) whose deadline has passed.
-func (c *Cache) sweepSlice(from, to int, now int64) {
+// maxCoarseGap is how far the sweep may fall behind packet time before coarse
+// deadlines can no longer be trusted; see coarseSeconds.
+const maxCoarseGap = (1 << 14) * int64(time.Second)
+
+// sweepSlice exports the flows of buckets [from, to) whose deadline has passed. It
+// reads a flow's slot only when the coarse deadline in its tag says it may be due,
+// unless precise is set.
+func (c *Cache) sweepSlice(from, to int, now int64, precise bool) {
+	nowSec := coarseSeconds(now)
 	for s := from * Ways; s < to*Ways; s++ {
-		if c.tags[s] != 0 && now >= c.slots[s].deadline {
+		t := c.tags[s]
+		if t == 0 || !precise && int16(nowSec-uint16(t)) < 0 {
+			continue
+		}
+		if now >= c.slots[s].deadline {
 			c.expire(s, now)
 		}
 	}

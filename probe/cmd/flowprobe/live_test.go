@@ -107,4 +107,3 @@ func liveSIGTERM(t *testing.T, mode string) {
 		t.Fatalf("the injected flow was not exported:\n%s", stdout.String())
 	}
 }
-

@@ -102,6 +102,8 @@ func TestUsage(t *testing.T) {
 		{"two inputs", []string{"-I", "lo", "-r", trace}, exitUsage, "", "exclude"},
 		{"unknown flag", []string{"--frobnicate"}, exitUsage, "", "frobnicate"},
 		{"bad timeouts", []string{"-r", trace, "-t", "300"}, exitUsage, "", "ACTIVE:INACTIVE"},
+		{"timeout too long", []string{"-r", trace, "--active", "5h"}, exitUsage, "",
+			"at most"},
 		{"bad text format", []string{"-r", trace, "-o", "xml"}, exitUsage, "", `"xml"`},
 		{"unknown mode", []string{"-I", "lo", "--mode", "xdp"}, exitUsage, "", "xdp"},
 		{"afxdp with a filter", []string{"-I", "lo", "--mode", "afxdp", "-f", "udp"},

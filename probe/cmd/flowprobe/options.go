@@ -168,9 +168,12 @@ func parseArgs(args []string) (*options, error) {
 			strings.Join(liveModes, ", "))
 	case o.mode == "afxdp" && (o.filter != "" || o.workers != 1 || o.promiscuous):
 		return nil, usageError("-f, -w and --promisc apply to --mode afpacket only")
-	case o.active <= 0 || o.inactive <= 0:
-		return nil, usageError("timeouts must be positive (active %v, inactive %v)",
-			o.active, o.inactive)
+	case o.active <= 0 || o.inactive <= 0 || o.finWait < 0:
+		return nil, usageError("timeouts must be positive (active %v, inactive %v, "+
+			"fin wait %v)", o.active, o.inactive, o.finWait)
+	case max(o.active, o.inactive, o.finWait) > flowcache.MaxTimeout:
+		return nil, usageError("timeouts must be at most %v (active %v, inactive %v, "+
+			"fin wait %v)", flowcache.MaxTimeout, o.active, o.inactive, o.finWait)
 	case o.cache < flowcache.Ways || o.cache > 1<<30:
 		return nil, usageError("-s %d: the cache size must be between %d and 2^30 flows",
 			o.cache, flowcache.Ways)

@@ -8,47 +8,46 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
 // The tests here build the four NEMEA tools and run them as the NEMEA tutorial does.
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-)
+// binDir holds the four tools, built once by TestMain before any test starts its clock.
+var binDir string
 
-// tool returns the path of a freshly built tool binary.
+// tool returns the path of a tool binary built by TestMain.
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "nemea-tools-")
-		if buildErr != nil {
-			return
-		}
-		for _, n := range []string{"logger", "logreplay", "traffic_repeater", "sensor_generator"} {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, n),
-				"../"+n).CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("build %s: %v\n%s", n, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
 	return filepath.Join(binDir, name)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
+// buildTools builds the tools into a new temporary folder.
+func buildTools() (string, error) {
+	dir, err := os.MkdirTemp("", "nemea-tools-")
+	if err != nil {
+		return "", err
 	}
+	for _, n := range []string{"logger", "logreplay", "traffic_repeater", "sensor_generator"} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, n),
+			"../"+n).CombinedOutput()
+		if err != nil {
+			os.RemoveAll(dir)
+			return "", fmt.Errorf("build %s: %v\n%s", n, err, out)
+		}
+	}
+	return dir, nil
+}
+
+func TestMain(m *testing.M) {
+	var err error
+	if binDir, err = buildTools(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(binDir)
 	os.Exit(code)
 }
 

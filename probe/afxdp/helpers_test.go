@@ -51,6 +51,12 @@ func seqOf(data []byte) (uint32, bool) {
 func openSource(t *testing.T, e *testhost.End, opts Options) *Source {
 	t.Helper()
 	opts.Interface = e.Link
+	return openSourceIn(t, e, opts)
+}
+
+// openSourceIn opens a source as opts say in the end's network namespace.
+func openSourceIn(t *testing.T, e *testhost.End, opts Options) *Source {
+	t.Helper()
 	var s *Source
 	err := e.Do(func() error {
 		var err error

@@ -21,6 +21,11 @@ type Config struct {
 	// QueueBatches is the length of each exporter's queue, in batches of
 	// Cache.BatchSize records; 0 means DefaultQueueBatches.
 	QueueBatches int
+	// Pipeline runs each worker's flow cache in a goroutine of its own, fed with
+	// parsed packets in batches, so that capture and parsing overlap with flow
+	// accounting on another CPU. It pays when the source has fewer workers than
+	// there are CPUs, as a trace file (one worker) has.
+	Pipeline bool
 	// DropAfter is how long a worker waits for room in a full exporter queue before
 	// that exporter loses the batch. 0 means wait for ever: no record is lost, which
 	// is right for trace files.

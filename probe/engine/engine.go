@@ -47,6 +47,9 @@ func New(src capture.Source, exporters []flow.Exporter, cfg Config) (*Engine, er
 			return nil, fmt.Errorf("engine: %w", err)
 		}
 		w.cache = c
+		if cfg.Pipeline {
+			w.pipe = newPipeline(w)
+		}
 		e.workers = append(e.workers, w)
 	}
 	return e, nil
@@ -69,6 +72,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	for i, w := range e.workers {
 		handlers[i] = w
 	}
+	for _, w := range e.workers {
+		if w.pipe != nil {
+			go w.pipe.run()
+		}
+	}
 	runErr := e.src.Run(ctx, handlers)
 	if runErr != nil {
 		runErr = fmt.Errorf("capture: %w", runErr)
@@ -76,8 +84,12 @@ func (e *Engine) Run(ctx context.Context) error {
 
 	// The source's workers have stopped, so their caches are ours to flush.
 	for _, w := range e.workers {
+		if w.pipe != nil {
+			w.pipe.stop()
+		}
 		w.cache.Flush()
-		w.snapshot()
+		w.snapshotParser()
+		w.snapshotCache()
 		w.fan.release(w.cur)
 		w.cur = nil
 	}

@@ -10,11 +10,24 @@ import (
 	"github.com/flowprobe/flowprobe/probe/packet"
 )
 
-func TestRunConservesAndFansOut(t *testing.T) {
+// bothModes runs a test with the cache in the capture goroutine and in a pipeline.
+func bothModes(t *testing.T, test func(t *testing.T, pipeline bool)) {
+	for _, pipeline := range []bool{false, true} {
+		name := "inline"
+		if pipeline {
+			name = "pipeline"
+		}
+		t.Run(name, func(t *testing.T) { test(t, pipeline) })
+	}
+}
+
+func TestRunConservesAndFansOut(t *testing.T) { bothModes(t, runConservesAndFansOut) }
+
+func runConservesAndFansOut(t *testing.T, pipeline bool) {
 	frames, ipBytes := traffic(2, 20, 30)
 	exps := []*recorder{{}, {}}
 	e, err := New(&fakeSource{frames: frames}, []flow.Exporter{exps[0], exps[1]},
-		Config{Cache: flowcache.Config{BatchSize: 7}})
+		Config{Cache: flowcache.Config{BatchSize: 7}, Pipeline: pipeline})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +60,13 @@ func TestRunConservesAndFansOut(t *testing.T) {
 	}
 }
 
-func TestCancelFlushesEverything(t *testing.T) {
+func TestCancelFlushesEverything(t *testing.T) { bothModes(t, cancelFlushesEverything) }
+
+func cancelFlushesEverything(t *testing.T, pipeline bool) {
 	frames, _ := traffic(1, 5, 4)
 	rec := &recorder{}
 	src := &fakeSource{frames: frames, live: true, delivered: make(chan struct{}, 1)}
-	e, err := New(src, []flow.Exporter{rec}, Config{})
+	e, err := New(src, []flow.Exporter{rec}, Config{Pipeline: pipeline})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,13 +168,15 @@ func TestExportErrorsCounted(t *testing.T) {
 	}
 }
 
-func TestHandlersMerge(t *testing.T) {
+func TestHandlersMerge(t *testing.T) { bothModes(t, handlersMerge) }
+
+func handlersMerge(t *testing.T, pipeline bool) {
 	rec := &recorder{}
 	var agg flow.Record
 	agg.IPVersion, agg.Protocol, agg.Packets, agg.Bytes = 4, 17, 5, 500
 	agg.TimeFirst, agg.TimeLast = t0, t0+1
 	src := &mergeSource{agg: agg}
-	e, err := New(src, []flow.Exporter{rec}, Config{})
+	e, err := New(src, []flow.Exporter{rec}, Config{Pipeline: pipeline})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,16 @@ import (
 	"github.com/flowprobe/flowprobe/probe/packet"
 )
 
-// worker is the capture.Handler of one capture goroutine.
+// worker is the capture.Handler of one capture goroutine. Without a pipeline it
+// parses and accounts each frame in the capture goroutine; with one, the capture
+// goroutine parses and a goroutine of the pipeline runs the cache.
 type worker struct {
 	parser *packet.Parser
 	cache  *flowcache.Cache
 	pkt    flow.Packet
 	fan    *fanout
 	cur    *batch // the batch the cache is filling
+	pipe   *pipeline
 
 	mu       sync.Mutex // guards the snapshots, read by Engine.Stats
 	parserSn packet.Stats
@@ -30,6 +33,10 @@ var (
 // HandleFrame parses f and accounts it to its flow; frames that are not flow packets
 // are only counted by the parser.
 func (w *worker) HandleFrame(f *capture.Frame) {
+	if w.pipe != nil {
+		w.pipe.handleFrame(w.parser, f)
+		return
+	}
 	if w.parser.Parse(f, &w.pkt) == packet.OK {
 		w.cache.Update(&w.pkt)
 	}
@@ -37,12 +44,23 @@ func (w *worker) HandleFrame(f *capture.Frame) {
 
 // Tick moves the cache's clock, hands over finished records and publishes counters.
 func (w *worker) Tick(now int64) {
+	w.snapshotParser()
+	if w.pipe != nil {
+		w.pipe.tick(now)
+		return
+	}
 	w.cache.Advance(now)
-	w.snapshot()
+	w.snapshotCache()
 }
 
 // Merge adds a partial flow aggregated elsewhere; see flowcache.Cache.Merge.
-func (w *worker) Merge(agg *flow.Record) { w.cache.Merge(agg) }
+func (w *worker) Merge(agg *flow.Record) {
+	if w.pipe != nil {
+		w.pipe.merge(agg)
+		return
+	}
+	w.cache.Merge(agg)
+}
 
 // sink is the cache's flowcache.Sink: it publishes the filled batch and starts
 // another.
@@ -53,9 +71,16 @@ func (w *worker) sink(records []flow.Record) []flow.Record {
 	return w.cur.records[:0]
 }
 
-func (w *worker) snapshot() {
-	p, c := w.parser.Stats(), w.cache.Stats()
+func (w *worker) snapshotParser() {
+	p := w.parser.Stats()
 	w.mu.Lock()
-	w.parserSn, w.cacheSn = p, c
+	w.parserSn = p
+	w.mu.Unlock()
+}
+
+func (w *worker) snapshotCache() {
+	c := w.cache.Stats()
+	w.mu.Lock()
+	w.cacheSn = c
 	w.mu.Unlock()
 }

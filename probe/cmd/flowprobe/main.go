@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/rs/zerolog"
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	cfg := engineConfig(o, &log)
+	// With CPUs to spare, let each worker's flow cache run beside its capture.
+	cfg.Pipeline = src.Workers() < runtime.NumCPU()
 	eng, err := engine.New(src, exporters, cfg)
 	if err != nil {
 		closeAll(exporters)
@@ -65,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Int("cache_flows_per_worker", eng.CacheConfig().Capacity).
 		Stringer("active", eng.CacheConfig().ActiveTimeout).
 		Stringer("inactive", eng.CacheConfig().InactiveTimeout).
-		Bool("biflow", !o.split).Msg("started")
+		Bool("biflow", !o.split).Bool("pipeline", cfg.Pipeline).Msg("started")
 
 	runErr := eng.Run(ctx)
 	st := eng.Stats()

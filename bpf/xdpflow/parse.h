@@ -402,8 +402,31 @@ static __always_inline int parse(struct xdp_md *ctx, struct flow_key *key,
 	struct l2_result r = {};
 	int i, err = 0;
 
-	/* The outer Ethernet header is parsed inline, which saves a call for nearly
-	 * every frame; only pseudowire payloads take the global function. */
+	/* Fast path for the common frames, IP right behind Ethernet or one 802.1Q tag:
+	 * parsed inline, without the calls of the general path below. */
+	struct ethhdr *outer = data;
+	void *l3 = outer + 1;
+	__be16 proto;
+
+	if (l3 > data_end)
+		return CNT_TRUNCATED;
+	proto = outer->proto;
+	if (proto == bpf_htons(ETH_P_8021Q) && l3 + sizeof(struct vlanhdr) <= data_end) {
+		struct vlanhdr *vlan = l3;
+
+		key->vlan = bpf_ntohs(vlan->tci) & 0x0fff;
+		proto = vlan->proto;
+		l3 += sizeof(*vlan);
+	}
+	*eth = outer;
+	if (proto == bpf_htons(ETH_P_IPV4))
+		return parse_ipv4(l3, data_end, key, info);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(l3, data_end, key, info);
+	key->vlan = 0;
+
+	/* The outer Ethernet header is parsed inline; only pseudowire payloads take the
+	 * global function. */
 	err = parse_eth_at(ctx, 0, &r);
 	for (i = 1; !err && r.next == 0 && i < MAX_ETHERNET_HEADERS; i++)
 		err = parse_eth(ctx, r.off, &r);

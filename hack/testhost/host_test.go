@@ -229,3 +229,53 @@ func TestUDP4FrameIsDeliveredBySocketLayer(t *testing.T) {
 		t.Errorf("got %q from %v", buf[:n], from)
 	}
 }
+
+func TestSendBatch(t *testing.T) {
+	RequireRoot(t)
+	h := New(t, Options{})
+	fd := openReceiver(t, &h.Probe)
+
+	// More frames than one sendmmsg call takes, each different.
+	const n = 1500
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20); err != nil {
+		t.Fatal(err)
+	}
+	frames := make([][]byte, n)
+	for i := range frames {
+		f, err := UDP4Frame(&h.Peer, &h.Probe, uint16(1+i), 9, 0, []byte("batch"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames[i] = f
+	}
+	inj, err := h.Peer.NewInjector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inj.Close()
+	if sent, err := inj.SendBatch(frames); err != nil || sent != n {
+		t.Fatalf("sent %d of %d: %v", sent, n, err)
+	}
+	if _, err := inj.SendBatch([][]byte{frames[0], nil}); err == nil {
+		t.Error("an empty frame was accepted")
+	}
+
+	// Frames arrive in order, each once. The probe's ICMP replies go out, and the
+	// peer's ARP answers to them carry no payload.
+	buf := make([]byte, 2048)
+	next := 0
+	for next < n {
+		m, from, err := unix.Recvfrom(fd, buf, 0)
+		if err != nil {
+			t.Fatalf("after %d frames: %v", next, err)
+		}
+		ll, ok := from.(*unix.SockaddrLinklayer)
+		if ok && ll.Pkttype == unix.PACKET_OUTGOING || !bytes.Contains(buf[:m], []byte("batch")) {
+			continue
+		}
+		if !bytes.Equal(buf[:m], frames[next]) {
+			t.Fatalf("frame %d differs", next)
+		}
+		next++
+	}
+}

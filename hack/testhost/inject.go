@@ -12,6 +12,10 @@ import (
 type Injector struct {
 	fd   int
 	link string
+
+	// msgs and iovs are SendBatch's reused system call arguments.
+	msgs []unix.Mmsghdr
+	iovs []unix.Iovec
 }
 
 // NewInjector opens an injector on the end's link. The socket is opened inside the

@@ -21,6 +21,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal starts the orderly stop; a second one, should an output
+		// hang, ends the process at once, as signals normally do.
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -70,6 +76,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Stringer("inactive", eng.CacheConfig().InactiveTimeout).
 		Bool("biflow", !o.split).Bool("pipeline", cfg.Pipeline).Msg("started")
 
+	go func() {
+		<-ctx.Done()
+		log.Info().Msg("stopping: exporting the flows still open (a second signal " +
+			"quits at once)")
+	}()
 	runErr := eng.Run(ctx)
 	st := eng.Stats()
 	logSummary(&log, &st)

@@ -61,5 +61,6 @@ Exit codes:
   4  the run completed, but some flow records were not delivered (see the log)
 
 SIGINT and SIGTERM stop the capture; every flow still in the cache is exported with
-end reason "forced" and every output is flushed before flowprobe exits.
+end reason "forced" and every output is flushed before flowprobe exits. A second
+signal quits at once, losing what was not exported yet.
 `

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flowprobe/flowprobe/trapout/ifc"
 )
 
 // TestSecondSignalQuits blocks flowprobe on a TRAP output no module reads (a UNIX
@@ -17,8 +19,11 @@ import (
 // starts the orderly stop, which must wait for the output, and that a second one
 // ends the process at once.
 func TestSecondSignalQuits(t *testing.T) {
+	name := fmt.Sprintf("flowprobe-test-%d", os.Getpid())
+	// The killed process cannot remove its socket file.
+	t.Cleanup(func() { os.Remove(ifc.SocketPath(name)) })
 	cmd := exec.Command(binary, "-r", "../../../testdata/pcap/tcpreplay-test.pcap",
-		"-i", fmt.Sprintf("u:flowprobe-test-%d", os.Getpid()), "-v")
+		"-i", "u:"+name, "-v")
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

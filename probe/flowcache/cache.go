@@ -114,8 +114,8 @@ func (c *Cache) Update(p *flow.Packet) {
 	c.touch(slot, p.Timestamp, p.Timestamp, p.TCPFlags)
 }
 
-// lookup returns the slot of the flow k (whose hash is h) belongs to and whether k is its reverse
-// direction, or -1 when there is none. A flow that is over its deadline at ts, or a
+// lookup returns the slot of the flow that key k (of hash h) belongs to and whether k
+// is its reverse direction, or -1 when there is none. A flow that is over its deadline at ts, or a
 // closing TCP flow that sees a new SYN, is exported first and reported as absent.
 func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bool) {
 	tag := hashTag(h)

@@ -41,7 +41,14 @@ func TestEndToEnd(t *testing.T) {
 	cases := []struct {
 		name  string
 		table uint32
-	}{{"tables", 1024}, {"ring buffer", 4}}
+		// drain is the drain interval; at 10 s only the drain at shutdown can
+		// deliver the flows.
+		drain time.Duration
+	}{
+		{"tables", 1024, 200 * time.Millisecond},
+		{"ring buffer", 4, 200 * time.Millisecond},
+		{"shutdown", 1024, MaxDrainInterval},
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			h := testhost.New(t, testhost.Options{})
@@ -49,7 +56,7 @@ func TestEndToEnd(t *testing.T) {
 			err := h.Probe.Do(func() (err error) {
 				src, err = New(Options{Interface: h.Probe.Link,
 					Program:       xdpflow.Config{TableEntries: tc.table},
-					DrainInterval: 200 * time.Millisecond})
+					DrainInterval: tc.drain})
 				return err
 			})
 			if err != nil {
@@ -68,7 +75,11 @@ func TestEndToEnd(t *testing.T) {
 			go func() { done <- eng.Run(ctx) }()
 
 			sent, total := inject(t, h)
-			waitForPackets(t, src, total)
+			if tc.drain == MaxDrainInterval {
+				waitForMarker(t, h, src)
+			} else {
+				waitForPackets(t, src, total)
+			}
 			cancel()
 			if err := <-done; err != nil {
 				t.Fatalf("engine: %v", err)
@@ -124,6 +135,37 @@ func inject(t *testing.T, h *testhost.Host) (map[flow.Key]sentFlow, uint64) {
 		}
 	}
 	return sent, total
+}
+
+// waitForMarker sends, after the flows, a frame with five VLAN tags, which the program
+// counts as unsupported and nothing else on the link produces, and waits for the
+// counter: the frames before it have then been counted too, since one injecting
+// thread's frames are received in order.
+func waitForMarker(t *testing.T, h *testhost.Host, src *Source) {
+	t.Helper()
+	marker := append(append([]byte{}, h.Probe.MAC...), h.Peer.MAC...)
+	for range 5 {
+		marker = append(marker, 0x81, 0x00, 0x00, 0x01)
+	}
+	marker = append(marker, 0x08, 0x00)
+	if err := h.Peer.Inject(append(marker, make([]byte, 46)...)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		cnt, err := src.objs.Counters()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cnt[xdpflow.CounterUnsupported] > 0 {
+			if st := src.Stats(); st.Drains != 0 {
+				t.Fatalf("tables drained before shutdown: %+v", st)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the marker frame never reached the program")
 }
 
 // waitForPackets waits until the source has merged at least n packets.

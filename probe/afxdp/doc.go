@@ -13,7 +13,9 @@
 // otherwise (veth and virtio_net, for example, only have copy mode); Source.BindMode
 // reports which one is in use. The fill ring is refilled after every batch of frames,
 // and the kernel is only kicked with a system call when it sets the fill ring's
-// need-wakeup flag.
+// need-wakeup flag. A worker that emptied its RX ring naps briefly before it looks
+// again (Options.BatchWait), so under load it takes frames in batches rather than
+// being woken for each; an idle worker sleeps in poll.
 //
 // The sockets and rings are written here on golang.org/x/sys/unix rather than taken
 // from github.com/asavie/xdp, which this package uses only for its redirect program:

@@ -139,6 +139,10 @@ func start(s *Source, cs []*collector) *running {
 	for i, c := range cs {
 		handlers[i] = c
 	}
+	return startHandlers(s, handlers)
+}
+
+func startHandlers(s capture.Source, handlers []capture.Handler) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- s.Run(ctx, handlers) }()

@@ -13,12 +13,19 @@ func TestOptionsDefaults(t *testing.T) {
 	}
 	if o.Frames != DefaultFrames || o.FrameSize != DefaultFrameSize ||
 		o.FillRingSize != DefaultFillRingSize || o.RxRingSize != DefaultRxRingSize ||
-		o.TickInterval != time.Second || o.Bind != BindAuto {
+		o.TickInterval != time.Second || o.Bind != BindAuto || o.BatchWait != DefaultBatchWait {
 		t.Errorf("defaults: %+v", o)
 	}
 	if o.Frames < o.FillRingSize+o.RxRingSize {
 		t.Errorf("default frames %d cannot keep the fill ring full while the rx ring is",
 			o.Frames)
+	}
+}
+
+func TestBatchWaitOff(t *testing.T) {
+	o, err := Options{Interface: "eth0", BatchWait: -1}.withDefaults()
+	if err != nil || o.BatchWait != 0 {
+		t.Errorf("negative batch wait gives %v, %v; want 0", o.BatchWait, err)
 	}
 }
 
@@ -37,6 +44,7 @@ func TestOptionsRejected(t *testing.T) {
 		{"rx ring not a power of two", Options{RxRingSize: 3}, "rx ring"},
 		{"rx ring too large", Options{RxRingSize: 1 << 21}, "rx ring"},
 		{"unknown bind mode", Options{Bind: 7}, "bind mode"},
+		{"batch wait too long", Options{BatchWait: time.Second}, "batch wait"},
 		{"repeated queue", Options{Queues: []int{0, 1, 0}}, "queues"},
 		{"negative queue", Options{Queues: []int{-1}}, "queues"},
 	}

@@ -27,6 +27,8 @@ func (s *Source) work(ctx context.Context, sock *socket, h capture.Handler,
 	frame := capture.Frame{IfIndex: uint32(s.ifindex), LinkType: capture.LinkEthernet}
 	interval := s.opts.TickInterval
 	var nextTick time.Time
+	nap := unix.NsecToTimespec(int64(s.opts.BatchWait))
+	busy := false
 
 	for {
 		now := time.Now()
@@ -53,6 +55,7 @@ func (s *Source) work(ctx context.Context, sock *socket, h capture.Handler,
 				counts.wakeups.Add(1)
 			}
 			counts.received.Add(uint64(n))
+			busy = true
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -64,6 +67,14 @@ func (s *Source) work(ctx context.Context, sock *socket, h capture.Handler,
 		// The kernel may have asked for a wake-up after the last batch was handled.
 		if sock.kick() {
 			counts.wakeups.Add(1)
+		}
+		if busy && nap.Nsec > 0 {
+			// After frames came, nap instead of polling: while no one waits on the
+			// socket the kernel delivers frames without waking anyone, and the next
+			// drain finds a batch instead of a single frame.
+			busy = false
+			_ = unix.Nanosleep(&nap, nil)
+			continue
 		}
 
 		wait := time.Until(nextTick)

@@ -182,6 +182,28 @@ func TestFilter(t *testing.T) {
 	}
 }
 
+// TestFilterSeesFramesUntagged shows the documented effect of the kernel removing
+// VLAN tags before filters run: an expression without "vlan" matches tagged frames,
+// which are then delivered with their tag back in place.
+func TestFilterSeesFramesUntagged(t *testing.T) {
+	testhost.RequireRoot(t)
+	if _, err := findTcpdump(); err != nil {
+		t.Skip(err)
+	}
+	h := testhost.New(t, testhost.Options{})
+	s := openSource(t, h, Options{Filter: "udp dst port 7777"})
+	tagged := testFrame(t, &h.Peer, nobody, 1, 7777, 42, 0)
+	other := testFrame(t, &h.Peer, nobody, 1, 8888, 42, 1)
+	if err := h.Peer.Inject(tagged, other); err != nil {
+		t.Fatal(err)
+	}
+	cs := collectors(1)
+	runUntil(t, s, cs, 2, time.Second)
+	if len(cs[0].frames) != 1 || !bytes.Equal(cs[0].frames[0].Data, tagged) {
+		t.Errorf("got %d frames, want only the tagged one to port 7777", len(cs[0].frames))
+	}
+}
+
 func TestFilterErrors(t *testing.T) {
 	testhost.RequireRoot(t)
 	if _, err := findTcpdump(); err != nil {

@@ -18,7 +18,8 @@ type Options struct {
 	// tcpdump (see compileFilter for why). Empty captures everything.
 	Filter string
 	// Snaplen caps the bytes kept per frame; 0 keeps whole frames. Frame.WireLen
-	// still gives the length on the wire.
+	// still gives the length on the wire. A frame whose VLAN tag the kernel removed
+	// gets it back after the cut, so it is 4 bytes longer than Snaplen.
 	Snaplen int
 	// Promiscuous puts the interface into promiscuous mode while the source is open.
 	Promiscuous bool

@@ -49,6 +49,9 @@ const (
 	DefaultBlockTimeout = 10 * time.Millisecond
 )
 
+// maxWorkers is the kernel's default limit on the members of one fanout group.
+const maxWorkers = 256
+
 // frameSize is the nominal frame slot size TPACKET_V3 still asks for; V3 packs frames
 // of any length into a block, so it only has to divide the block size.
 const frameSize = 2048
@@ -76,8 +79,8 @@ func (o Options) withDefaults() (Options, error) {
 
 	page := os.Getpagesize()
 	switch {
-	case o.Workers < 0 || o.Workers > 1024:
-		return o, fmt.Errorf("workers: %d is outside 1..1024", o.Workers)
+	case o.Workers < 0 || o.Workers > maxWorkers:
+		return o, fmt.Errorf("workers: %d is outside 1..%d", o.Workers, maxWorkers)
 	case o.BlockSize < page || o.BlockSize%page != 0 || o.BlockSize%frameSize != 0:
 		return o, fmt.Errorf("block size: %d is not a multiple of the page size %d",
 			o.BlockSize, page)

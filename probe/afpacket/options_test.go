@@ -27,6 +27,8 @@ func TestOptionsDefaultsAndChecks(t *testing.T) {
 	}{
 		{"no interface", Options{}, "no interface"},
 		{"negative workers", Options{Interface: "x", Workers: -1}, "workers"},
+		{"more workers than a fanout group takes", Options{Interface: "x", Workers: 257},
+			"workers"},
 		{"block below a page", Options{Interface: "x", BlockSize: 1024}, "block size"},
 		{"block not page aligned", Options{Interface: "x", BlockSize: 6000}, "block size"},
 		{"negative blocks", Options{Interface: "x", Blocks: -3}, "blocks"},

@@ -32,7 +32,7 @@ func fillActive(b testing.TB, o *Objects, n int) {
 			k.IPVersion, k.Protocol = 4, 6
 			k.SrcAddr[10], k.SrcAddr[11] = 0xff, 0xff
 			k.DstAddr[10], k.DstAddr[11] = 0xff, 0xff
-			k.SrcAddr[12], k.SrcAddr[13], k.SrcAddr[14], k.SrcAddr[15] = 198, 19, byte(i>>8), byte(i)
+			copy(k.SrcAddr[12:], []byte{198, 19, byte(i >> 8), byte(i)})
 			k.DstAddr[12], k.DstAddr[15] = 198, 1
 			k.SrcPort, k.DstPort = uint16(i>>16), 443
 			keys = append(keys, k)

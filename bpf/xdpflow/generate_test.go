@@ -63,7 +63,8 @@ func TestObjectsMatchSources(t *testing.T) {
 	}
 }
 
-// generateCommands returns the bpf2go arguments of every go:generate line in gen.go.
+// generateCommands returns the bpf2go arguments of every go:generate line in gen.go:
+// those of the "bpf2go" alias its -command line defines, then the line's own.
 func generateCommands(t *testing.T) [][]string {
 	t.Helper()
 	f, err := os.Open("gen.go")
@@ -71,16 +72,35 @@ func generateCommands(t *testing.T) [][]string {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	var base []string
 	var cmds [][]string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "//go:generate go tool bpf2go ")
-		if ok {
-			cmds = append(cmds, strings.Fields(rest))
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "//go:generate -command bpf2go go tool bpf2go "); ok {
+			base = splitQuoted(rest)
+		} else if rest, ok := strings.CutPrefix(line, "//go:generate bpf2go "); ok {
+			cmds = append(cmds, append(append([]string{}, base...), splitQuoted(rest)...))
 		}
 	}
-	if err := sc.Err(); err != nil || len(cmds) == 0 {
-		t.Fatalf("no go:generate lines in gen.go: %v", err)
+	if err := sc.Err(); err != nil || len(cmds) == 0 || base == nil {
+		t.Fatalf("no bpf2go go:generate lines in gen.go: %v", err)
 	}
 	return cmds
+}
+
+// splitQuoted splits s at spaces, keeping double-quoted parts whole, as go generate
+// does for the simple quoting gen.go uses.
+func splitQuoted(s string) []string {
+	var out []string
+	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
+		if rest, ok := strings.CutPrefix(s, `"`); ok {
+			word, after, _ := strings.Cut(rest, `"`)
+			out, s = append(out, word), after
+			continue
+		}
+		word, after, _ := strings.Cut(s, " ")
+		out, s = append(out, word), after
+	}
+	return out
 }

@@ -59,9 +59,9 @@ type flowSum struct {
 
 // TestParityWithUserSpaceParser runs every Ethernet frame of the shared test traces
 // through both the XDP program and probe/packet, and requires the same count of
-// frames for every reason they were not parsed, and the same flows. The user-space parser's fragment table
-// is defeated (frames are a second apart, fragments expire after a nanosecond),
-// because the program does not remember fragments.
+// frames for every reason they were not parsed, and the same flows. The user-space
+// parser's fragment table is defeated (frames are a second apart, fragments expire
+// after a nanosecond), because the program does not remember fragments.
 func TestParityWithUserSpaceParser(t *testing.T) {
 	o := loadForTest(t, Config{TableEntries: 1 << 16})
 	paths, err := filepath.Glob("../../testdata/pcap/*.pcap*")

@@ -74,10 +74,11 @@ func generateCommands(t *testing.T) [][]string {
 	defer f.Close()
 	var base []string
 	var cmds [][]string
+	const alias = "//go:generate -command bpf2go go tool bpf2go "
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "//go:generate -command bpf2go go tool bpf2go "); ok {
+		if rest, ok := strings.CutPrefix(line, alias); ok {
 			base = splitQuoted(rest)
 		} else if rest, ok := strings.CutPrefix(line, "//go:generate bpf2go "); ok {
 			cmds = append(cmds, append(append([]string{}, base...), splitQuoted(rest)...))

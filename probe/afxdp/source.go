@@ -34,6 +34,10 @@ type Stats struct {
 	// Wakeups is the number of system calls made because the kernel set the fill
 	// ring's need-wakeup flag.
 	Wakeups uint64
+	// BadDescs is the number of RX descriptors skipped because they pointed outside
+	// the UMEM or would return more frames than it has; it stays 0 unless the kernel
+	// has a bug.
+	BadDescs uint64
 }
 
 // Source captures live frames from one interface through AF_XDP sockets, one per RX
@@ -59,6 +63,7 @@ type Source struct {
 type workerCounts struct {
 	received atomic.Uint64
 	wakeups  atomic.Uint64
+	badDescs atomic.Uint64
 }
 
 var _ capture.Source = (*Source)(nil)
@@ -222,6 +227,7 @@ func (s *Source) Stats() (Stats, error) {
 	for i := range s.counts {
 		sum.Received += s.counts[i].received.Load()
 		sum.Wakeups += s.counts[i].wakeups.Load()
+		sum.BadDescs += s.counts[i].badDescs.Load()
 	}
 	return sum, errors.Join(errs...)
 }

@@ -40,21 +40,16 @@ func (s *Source) work(ctx context.Context, sock *socket, h capture.Handler,
 			}
 		}
 
-		if first, n := sock.rx.ready(batchSize); n > 0 {
-			frame.Timestamp = now.UnixNano()
-			for i := first; i != first+n; i++ {
-				d := sock.rx.desc(i)
-				frame.Data = sock.umem[d.Addr : d.Addr+uint64(d.Len)]
-				frame.WireLen = int(d.Len)
-				h.HandleFrame(&frame)
-				sock.free = append(sock.free, d.Addr&sock.frameMask)
-			}
-			sock.rx.release(n)
+		frame.Timestamp = now.UnixNano()
+		if good, bad := sock.deliver(h, &frame); good+bad > 0 {
 			sock.refill()
 			if sock.kick() {
 				counts.wakeups.Add(1)
 			}
-			counts.received.Add(uint64(n))
+			counts.received.Add(uint64(good))
+			if bad > 0 {
+				counts.badDescs.Add(uint64(bad))
+			}
 			busy = true
 			if ctx.Err() != nil {
 				return nil
@@ -95,6 +90,30 @@ func (s *Source) work(ctx context.Context, sock *socket, h capture.Handler,
 			}
 		}
 	}
+}
+
+// deliver hands up to batchSize received frames to h, gives the RX ring entries
+// back and keeps their UMEM frames for refill. It returns how many frames it handed
+// over and how many descriptors it skipped because they were empty, pointed outside
+// the UMEM or would return more frames than the UMEM has, which only a kernel bug
+// would cause.
+func (s *socket) deliver(h capture.Handler, frame *capture.Frame) (good, bad uint32) {
+	first, n := s.rx.ready(batchSize)
+	for i := first; i != first+n; i++ {
+		d := s.rx.desc(i)
+		end := d.Addr + uint64(d.Len)
+		if d.Len == 0 || d.Addr >= uint64(len(s.umem)) || end > uint64(len(s.umem)) ||
+			len(s.free) == cap(s.free) {
+			bad++
+			continue
+		}
+		frame.Data = s.umem[d.Addr:end]
+		frame.WireLen = int(d.Len)
+		h.HandleFrame(frame)
+		s.free = append(s.free, d.Addr&s.frameMask)
+	}
+	s.rx.release(n)
+	return n - bad, bad
 }
 
 // socketError reports an error pending on the socket. The kernel only sets one on an

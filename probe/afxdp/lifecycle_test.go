@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/asavie/xdp"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/flowprobe/flowprobe/bpf/attach"
@@ -167,5 +168,32 @@ func TestOtherProgramIsLeftAlone(t *testing.T) {
 	}
 	if after := xdpState(t, &h.Probe); !after.Attached || after.ProgId != before.ProgId {
 		t.Errorf("the other program was disturbed: before %+v, after %+v", before, after)
+	}
+}
+
+func TestInterfaceRemovedEndsRun(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	s := openSource(t, &h.Probe, Options{TickInterval: 100 * time.Millisecond})
+	cs := collectors(1)
+	r := start(s, cs)
+	err := h.Probe.Do(func() error {
+		l, err := netlink.LinkByName(h.Probe.Link)
+		if err != nil {
+			return err
+		}
+		return netlink.LinkDel(l)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-r.done:
+		if err == nil || !strings.Contains(err.Error(), "interface was removed") {
+			t.Fatalf("Run after the interface was removed: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		r.cancel()
+		t.Fatal("Run still running 3 s after the interface was removed")
 	}
 }

@@ -49,8 +49,10 @@ type Options struct {
 	Bind BindMode
 
 	// XSKMap is an XSKMAP through which the caller's own XDP program redirects
-	// frames. New stores every socket in it under its queue number, and Close
-	// removes them; attaching the program is the caller's job. The map must have
+	// frames, with bpf_redirect_map(&map, ctx->rx_queue_index, XDP_PASS) or the
+	// like. New stores every socket in it under its RX queue number, and Close
+	// removes them; loading and attaching the program is the caller's job, best
+	// done after New so no frame is redirected to an empty entry. The map must have
 	// more entries than the highest queue number. When nil, New loads and attaches
 	// a program that redirects every frame of the opened queues.
 	XSKMap *ebpf.Map

@@ -97,9 +97,16 @@ func TestNeedWakeup(t *testing.T) {
 	if r.needWakeup() {
 		t.Fatal("need-wakeup reported with the flag clear")
 	}
+	s := &socket{fd: -1, fill: r}
+	if s.kick() {
+		t.Fatal("kicked the kernel without the need-wakeup flag")
+	}
 	atomic.StoreUint32(r.flags, unix.XDP_RING_NEED_WAKEUP)
 	if !r.needWakeup() {
 		t.Fatal("need-wakeup not reported with the flag set")
+	}
+	if !s.kick() {
+		t.Fatal("did not kick the kernel with the need-wakeup flag set")
 	}
 }
 

@@ -23,6 +23,13 @@
 // rings' need-wakeup flag, reads and writes the kernel-shared ring indices without
 // atomic operations, never unmaps its rings, and scans every frame to find free ones.
 //
+// Which queue, and so which worker, a frame reaches is the NIC's choice (RSS). Both
+// directions of a connection meet in one worker's flow cache only when the NIC hashes
+// symmetrically, and the default RSS key of most NICs does not: a biflow can then be
+// split between two workers and exported as two one-way flows. Set a symmetric RSS
+// key (a 40-byte key of the repeated pair 6d:5a, with ethtool -X) or capture a single
+// queue (Options.Queues, after steering all traffic to it with ethtool -L or -N).
+//
 // AF_XDP carries no receive timestamp, so a frame's Timestamp is the wall-clock time
 // at which its batch was taken from the RX ring, normally within microseconds of
 // arrival but later when the workers fall behind.

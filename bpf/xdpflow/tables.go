@@ -31,7 +31,8 @@ type Tables struct {
 // The returned Tables must be drained before the next Swap installs them again; if
 // a Drain failed part way, the entries it did not report stay in the tables and are
 // reported by a later Drain, never twice. At shutdown, detach the program first, then
-// Swap and Drain once more: the set Swap installs was emptied by the previous Drain.
+// Swap and Drain twice: a run that began before the detach may write to the set the
+// first Swap installs, and that Swap's grace period waits for it to end.
 func (o *Objects) Swap() (*Tables, error) {
 	old := o.active
 	if err := o.install(1 - old); err != nil {

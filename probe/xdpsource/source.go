@@ -159,14 +159,18 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 	return s.shutdown(d, h)
 }
 
-// shutdown detaches the program, then drains the tables of both sets and the ring
-// buffer: after the detach and the swap's grace period no program writes any more.
+// shutdown detaches the program, then drains both sets of tables and the ring buffer.
+// A program run that began before the detach may still be going and may even write
+// to the set the first swap installs; the first swap's grace period waits for it, so
+// after the second swap no table changes any more.
 func (s *Source) shutdown(d *drainer, h capture.Handler) error {
 	if err := s.link.Close(); err != nil {
 		return err
 	}
-	if err := d.drainTables(); err != nil {
-		return err
+	for range 2 {
+		if err := d.drainTables(); err != nil {
+			return err
+		}
 	}
 	var rec ringbuf.Record
 	for {

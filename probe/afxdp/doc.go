@@ -7,7 +7,10 @@
 // with its own UMEM and rings, per RX queue of the interface and runs one worker per
 // socket. The redirect comes either from a caller's XDP program through an XSKMAP the
 // caller provides (Options.XSKMap), or from a minimal redirect-everything program that
-// the source loads and attaches itself and detaches on Close.
+// the source loads and attaches itself and detaches on Close. A redirected frame is
+// taken from the kernel's network stack: while that program is attached, the host
+// itself no longer receives anything on the captured queues, which suits a mirror
+// or tap port but cuts a host's own traffic off. AF_PACKET capture does not.
 //
 // Sockets are bound in zero-copy mode when the driver supports it and in copy mode
 // otherwise (veth and virtio_net, for example, only have copy mode); Source.BindMode

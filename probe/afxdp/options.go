@@ -43,7 +43,8 @@ type Options struct {
 	// namespace of the thread that calls New.
 	Interface string
 	// Queues lists the RX queues to open a socket on; empty means every RX queue of
-	// the interface, counted through ethtool's channel settings.
+	// the interface, counted through ethtool's channel settings. Frames that arrive
+	// on other queues go to the kernel's network stack and are not captured.
 	Queues []int
 	// Bind chooses zero-copy or copy mode; BindAuto by default.
 	Bind BindMode

@@ -37,12 +37,13 @@ func TestTicksWhileIdleWithoutSpinning(t *testing.T) {
 	cpu := cpuTime(t) - cpuBefore
 
 	ticks := cs[0].ticks
-	if len(ticks) < 8 || len(ticks) > 12 {
+	// A loaded machine may run a tick late, never early.
+	if len(ticks) < 5 || len(ticks) > 12 {
 		t.Fatalf("%d ticks in one second with a 100 ms interval", len(ticks))
 	}
 	for i := 1; i < len(ticks); i++ {
 		if gap := time.Duration(ticks[i] - ticks[i-1]); gap < 90*time.Millisecond ||
-			gap > 300*time.Millisecond {
+			gap > 500*time.Millisecond {
 			t.Errorf("tick %d came %v after the one before", i, gap)
 		}
 	}

@@ -198,3 +198,59 @@ func TestInterfaceRemovedEndsRun(t *testing.T) {
 		t.Fatal("Run still running 3 s after the interface was removed")
 	}
 }
+
+// TestCloseUnderLoad closes a source whose worker never runs out of frames, so it
+// never waits in poll where the wake-up of Close would reach it.
+func TestCloseUnderLoad(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	var s *Source
+	err := h.Probe.Do(func() (err error) {
+		s, err = New(Options{Interface: h.Probe.Link})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inj, err := h.Peer.NewInjector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inj.Close()
+	stop := make(chan struct{})
+	sending := make(chan struct{})
+	go func() {
+		defer close(sending)
+		frame := testFrame(t, &h.Peer, 40000, 0)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if inj.Send(frame) != nil {
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); <-sending }()
+
+	c := &counter{}
+	r := startHandlers(s, []capture.Handler{c})
+	if waitCount(c, 10000, 5*time.Second) < 10000 {
+		t.Fatal("the worker is not receiving")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Close did not return within 3 s while frames kept coming")
+	}
+	if err := <-r.done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}

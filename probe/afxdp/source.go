@@ -53,6 +53,10 @@ type Source struct {
 	// makes them all return.
 	wake int
 
+	// closing tells busy workers, which do not look at wake between batches, to
+	// return.
+	closing atomic.Bool
+
 	mu      sync.Mutex
 	running sync.WaitGroup
 	closed  bool
@@ -251,6 +255,7 @@ func (s *Source) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 
+	s.closing.Store(true)
 	if s.wake >= 0 {
 		s.wakeWorkers()
 	}

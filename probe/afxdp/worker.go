@@ -51,19 +51,19 @@ func (s *Source) work(ctx context.Context, sock *socket, h capture.Handler,
 				counts.badDescs.Add(uint64(bad))
 			}
 			busy = true
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || s.closing.Load() {
 				return nil
 			}
 			continue
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || s.closing.Load() {
 			return nil
 		}
 		// The kernel may have asked for a wake-up after the last batch was handled.
 		if sock.kick() {
 			counts.wakeups.Add(1)
 		}
-		if busy && nap.Nsec > 0 {
+		if busy && s.opts.BatchWait > 0 {
 			// After frames came, nap instead of polling: while no one waits on the
 			// socket the kernel delivers frames without waking anyone, and the next
 			// drain finds a batch instead of a single frame.

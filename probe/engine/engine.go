@@ -18,6 +18,8 @@ type Engine struct {
 	workers []*worker
 	fan     *fanout
 	ran     atomic.Bool
+	// cacheCfg is the caches' configuration as New made it.
+	cacheCfg flowcache.Config
 }
 
 // New builds the parsers and caches for every worker of src (allocating all cache
@@ -52,11 +54,13 @@ func New(src capture.Source, exporters []flow.Exporter, cfg Config) (*Engine, er
 		}
 		e.workers = append(e.workers, w)
 	}
+	e.cacheCfg = e.workers[0].cache.Config()
 	return e, nil
 }
 
-// CacheConfig returns the configuration of each worker's cache, defaults filled in.
-func (e *Engine) CacheConfig() flowcache.Config { return e.workers[0].cache.Config() }
+// CacheConfig returns the configuration each worker's cache started with, defaults
+// filled in; SetTimeouts does not change it.
+func (e *Engine) CacheConfig() flowcache.Config { return e.cacheCfg }
 
 // Run captures until ctx is cancelled or the source ends, then flushes every cache,
 // drains, flushes and closes every exporter, and returns. It returns the source's
@@ -108,7 +112,9 @@ func (e *Engine) Stats() Stats {
 	for i := range s.Flows {
 		s.Flows[i] = e.fan.flows[i].Load()
 	}
-	for _, o := range e.fan.outputs {
+	e.fan.mu.RLock()
+	defer e.fan.mu.RUnlock()
+	for _, o := range e.fan.all {
 		s.Exporters = append(s.Exporters, ExporterStats{
 			Records: o.records.Load(),
 			Failed:  o.failed.Load(),

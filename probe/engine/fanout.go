@@ -20,7 +20,11 @@ type batch struct {
 // output is one exporter with its queue and goroutine.
 type output struct {
 	exp   flow.Exporter
+	index int // in fanout.all, the index given to Config.ExportError
 	queue chan *batch
+	done  chan struct{} // closed once the exporter is closed
+	// closeErr is the exporter's Close error, readable once done is closed.
+	closeErr error
 	// stalled is set when the exporter made a worker wait DropAfter and cleared when
 	// its queue runs empty; while it is set, a full queue drops at once.
 	stalled atomic.Bool
@@ -30,7 +34,18 @@ type output struct {
 
 // fanout hands every batch to every output.
 type fanout struct {
-	outputs   []*output
+	// mu is held for reading while a batch is handed to the outputs and for writing
+	// while they are swapped, so a batch goes wholly to the old or the new outputs.
+	mu       sync.RWMutex
+	outputs  []*output // the outputs batches go to now
+	all      []*output // every output ever, retired ones too, in order
+	started  bool
+	stopped  bool
+	queueLen int
+
+	// free is sized for the first set of outputs. After a swap to more outputs, a
+	// worker may allocate a batch now and then where the free list has no room to
+	// keep one.
 	free      chan *batch
 	batchSize int
 	dropAfter time.Duration
@@ -38,7 +53,6 @@ type fanout struct {
 	lost      func(error) (int, bool)
 	flows     [flow.EndLackOfResource + 1]atomic.Uint64
 	wg        sync.WaitGroup
-	closeErrs []error
 }
 
 func newFanout(exporters []flow.Exporter, cfg *Config, batchSize, workers int) *fanout {
@@ -54,12 +68,23 @@ func newFanout(exporters []flow.Exporter, cfg *Config, batchSize, workers int) *
 		dropAfter: cfg.DropAfter,
 		onError:   cfg.ExportError,
 		lost:      cfg.LostRecords,
-		closeErrs: make([]error, len(exporters)),
+		queueLen:  queue,
 	}
-	for _, e := range exporters {
-		f.outputs = append(f.outputs, &output{exp: e, queue: make(chan *batch, queue)})
-	}
+	f.outputs = f.add(exporters)
 	return f
+}
+
+// add makes outputs for exporters and appends them to f.all; the caller holds f.mu
+// for writing or owns f alone.
+func (f *fanout) add(exporters []flow.Exporter) []*output {
+	outs := make([]*output, 0, len(exporters))
+	for _, e := range exporters {
+		o := &output{exp: e, index: len(f.all), queue: make(chan *batch, f.queueLen),
+			done: make(chan struct{})}
+		f.all = append(f.all, o)
+		outs = append(outs, o)
+	}
+	return outs
 }
 
 // get returns an empty batch.
@@ -98,10 +123,12 @@ func (f *fanout) publish(b *batch) {
 		}
 	}
 
+	f.mu.RLock()
 	b.refs.Store(int32(len(f.outputs)) + 1)
 	for _, o := range f.outputs {
 		f.send(o, b)
 	}
+	f.mu.RUnlock()
 	f.release(b)
 }
 
@@ -132,13 +159,22 @@ func (f *fanout) send(o *output, b *batch) {
 
 // start runs one goroutine per output.
 func (f *fanout) start() {
-	for i, o := range f.outputs {
-		f.wg.Add(1)
-		go func() {
-			defer f.wg.Done()
-			f.closeErrs[i] = f.drain(i, o)
-		}()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started = true
+	for _, o := range f.outputs {
+		f.launch(o)
 	}
+}
+
+// launch runs o's goroutine.
+func (f *fanout) launch(o *output) {
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		defer close(o.done)
+		o.closeErr = f.drain(o.index, o)
+	}()
 }
 
 // drain exports o's batches until its queue is closed, flushing whenever it runs
@@ -191,11 +227,19 @@ func (f *fanout) lose(o *output, n uint64) {
 }
 
 // stop closes the queues, waits for every output to drain and close, and returns
-// the close errors.
+// the close errors of the outputs in use; those retired earlier were returned by swap.
 func (f *fanout) stop() error {
-	for _, o := range f.outputs {
+	f.mu.Lock()
+	f.stopped = true
+	outs := f.outputs
+	f.mu.Unlock()
+	for _, o := range outs {
 		close(o.queue)
 	}
 	f.wg.Wait()
-	return errors.Join(f.closeErrs...)
+	errs := make([]error, len(outs))
+	for i, o := range outs {
+		errs[i] = o.closeErr
+	}
+	return errors.Join(errs...)
 }

@@ -84,6 +84,7 @@ func (p *pipeline) run() {
 			c.Merge(&b.merges[i])
 		}
 		if b.hasTick {
+			p.w.applyTimeouts()
 			c.Advance(b.tick)
 			p.w.snapshotCache()
 		}

@@ -12,7 +12,9 @@ type Stats struct {
 	Parser packet.Stats
 	Cache  flowcache.Stats // summed over the workers
 	// Flows counts records handed to the exporters, indexed by flow.EndReason.
-	Flows     [flow.EndLackOfResource + 1]uint64
+	Flows [flow.EndLackOfResource + 1]uint64
+	// Exporters has one entry per exporter the engine was ever given: those of New,
+	// then those of each SwapExporters call, in order, retired ones included.
 	Exporters []ExporterStats
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/flowprobe/flowprobe/probe/capture"
 	"github.com/flowprobe/flowprobe/probe/flow"
@@ -19,6 +20,8 @@ type worker struct {
 	fan    *fanout
 	cur    *batch // the batch the cache is filling
 	pipe   *pipeline
+	// timeouts holds timeouts for the cache to take at its next tick.
+	timeouts atomic.Pointer[timeouts]
 
 	mu       sync.Mutex // guards the snapshots, read by Engine.Stats
 	parserSn packet.Stats
@@ -49,8 +52,18 @@ func (w *worker) Tick(now int64) {
 		w.pipe.tick(now)
 		return
 	}
+	w.applyTimeouts()
 	w.cache.Advance(now)
 	w.snapshotCache()
+}
+
+// applyTimeouts hands the cache the timeouts SetTimeouts left, if any; it runs in the
+// goroutine that owns the cache.
+func (w *worker) applyTimeouts() {
+	if t := w.timeouts.Swap(nil); t != nil {
+		// Engine.SetTimeouts checked them, so the cache accepts them.
+		_ = w.cache.SetTimeouts(t.active, t.inactive, t.finWait)
+	}
 }
 
 // Merge adds a partial flow aggregated elsewhere; see flowcache.Cache.Merge.

@@ -21,10 +21,10 @@ func TestReceivesEveryFrameOnce(t *testing.T) {
 			}
 			// veth has no zero-copy support, so the zero-copy bind must have
 			// fallen back.
-			if s.BindMode() != BindCopy || s.Workers() != 1 || s.IfIndex() !=
-				uint32(h.Probe.IfIndex) {
-				t.Fatalf("bind mode %v, %d workers, ifindex %d", s.BindMode(), s.Workers(),
-					s.IfIndex())
+			if s.BindMode() != BindCopy || s.Workers() != 1 ||
+				s.IfIndex() != uint32(h.Probe.IfIndex) || s.LinkType() != capture.LinkEthernet {
+				t.Fatalf("bind mode %v, %d workers, ifindex %d, link type %d", s.BindMode(),
+					s.Workers(), s.IfIndex(), s.LinkType())
 			}
 
 			const n = 1500

@@ -45,6 +45,7 @@ type Stats struct {
 type Source struct {
 	opts     Options
 	ifindex  int
+	linkType capture.LinkType
 	mode     BindMode
 	socks    []*socket
 	counts   []workerCounts
@@ -96,6 +97,9 @@ func (s *Source) open() error {
 		return fmt.Errorf("interface %q: %w", s.opts.Interface, err)
 	}
 	s.ifindex = ifi.Index
+	if s.linkType, err = linkType(s.opts.Interface); err != nil {
+		return err
+	}
 	n, err := rxQueues(s.opts.Interface)
 	if err != nil {
 		return err
@@ -111,9 +115,11 @@ func (s *Source) open() error {
 			queues = append(queues, q)
 		}
 	}
-	if s.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
 		return fmt.Errorf("create eventfd: %w", err)
 	}
+	s.wake = wake
 	for _, q := range queues {
 		sock, err := openSocket(s.ifindex, q, s.opts)
 		if err != nil {
@@ -146,6 +152,9 @@ func (s *Source) Queues() []int {
 
 // IfIndex reports the index of the captured interface, which every frame carries.
 func (s *Source) IfIndex() uint32 { return uint32(s.ifindex) }
+
+// LinkType reports the link type of the captured frames.
+func (s *Source) LinkType() capture.LinkType { return s.linkType }
 
 // BindMode reports BindZeroCopy when every socket receives in zero-copy mode and
 // BindCopy otherwise.

@@ -24,7 +24,7 @@ func (s *Source) work(ctx context.Context, sock *socket, h capture.Handler,
 		{Fd: int32(sock.fd), Events: unix.POLLIN},
 		{Fd: int32(s.wake), Events: unix.POLLIN},
 	}
-	frame := capture.Frame{IfIndex: uint32(s.ifindex), LinkType: capture.LinkEthernet}
+	frame := capture.Frame{IfIndex: uint32(s.ifindex), LinkType: s.linkType}
 	interval := s.opts.TickInterval
 	var nextTick time.Time
 	nap := unix.NsecToTimespec(int64(s.opts.BatchWait))

@@ -78,3 +78,33 @@ func TestReceivesEveryFrameOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestRunAgain stops Run and starts it again: frames that came in between wait in
+// the ring and are delivered by the second Run.
+func TestRunAgain(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	s := openSource(t, &h.Probe, Options{})
+	for round := range 3 {
+		const n = 100
+		sent := make([][]byte, n)
+		for i := range sent {
+			sent[i] = testFrame(t, &h.Peer, 40000, uint32(round*n+i))
+		}
+		if err := h.Peer.Inject(sent...); err != nil {
+			t.Fatal(err)
+		}
+		cs := collectors(1)
+		r := start(s, cs)
+		waitFor(cs, n, 3*time.Second)
+		r.stop(t)
+		if cs[0].count() != n {
+			t.Fatalf("round %d: received %d of %d frames", round, cs[0].count(), n)
+		}
+		for _, f := range cs[0].frames {
+			if seq, _ := seqOf(f.Data); int(seq)/n != round {
+				t.Fatalf("round %d: frame %d of another round", round, seq)
+			}
+		}
+	}
+}

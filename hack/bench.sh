@@ -5,7 +5,9 @@
 #
 # Environment: BENCH_RUNS (default 3) runs of each probe; BENCH_PACKETS and
 # BENCH_FLOWS (default 2000000 and 100000) shape the trace; BENCH_SKIP_GO=1 skips
-# the Go benchmarks; BENCHTIME is passed to -benchtime (default 1s).
+# the Go benchmarks; BENCH_PKGS lists the packages to benchmark instead of all that
+# have benchmarks; BENCHTIME is passed to -benchtime (default 1s) and BENCH_TIMEOUT
+# to -timeout (default 10m).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,11 +18,16 @@ out=bench-out
 mkdir -p "$out"
 
 if [ "${BENCH_SKIP_GO:-0}" != 1 ]; then
-	mapfile -t pkgs < <(grep -rl --include='*_test.go' --exclude-dir="$out" \
-		'^func Benchmark' . | xargs -r -n1 dirname | sort -u)
+	if [ -n "${BENCH_PKGS:-}" ]; then
+		read -r -a pkgs <<<"$BENCH_PKGS"
+	else
+		mapfile -t pkgs < <(grep -rl --include='*_test.go' --exclude-dir="$out" \
+			'^func Benchmark' . | xargs -r -n1 dirname | sort -u)
+	fi
 	echo "== Go benchmarks (${pkgs[*]})"
 	# A package that does not build is reported and the others still run.
-	go test -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-1s}" "${pkgs[@]}" ||
+	go test -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-1s}" \
+		-timeout "${BENCH_TIMEOUT:-10m}" "${pkgs[@]}" ||
 		echo "bench: some Go benchmarks failed (see above)"
 	echo
 fi

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -87,8 +88,10 @@ func runCompare(args []string, out io.Writer) error {
 		probes = append(probes, p)
 	}
 
-	fmt.Fprintf(out, "trace %s: %d packets, %d biflows, %d uniflows (ground truth)\n\n",
+	fmt.Fprintf(out, "trace %s: %d packets, %d biflows, %d uniflows (ground truth)\n",
 		*trace, truth.Total.Packets, truth.Total.Flows, truth.Total.Uniflows)
+	warnIfBusy(out)
+	fmt.Fprintln(out)
 	results := map[string][]run{}
 	failed := map[string]error{}
 	// Runs alternate between the probes so that a slow spell of the machine hits both.
@@ -122,6 +125,23 @@ func readTruth(path string) (groundTruth, error) {
 		return t, fmt.Errorf("ground truth %s: %w", path, err)
 	}
 	return t, nil
+}
+
+// warnIfBusy says so when other work competes for the CPUs: wall times then
+// mostly measure the competition, CPU times much less.
+func warnIfBusy(out io.Writer) {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return
+	}
+	var load float64
+	if _, err := fmt.Sscan(string(data), &load); err != nil {
+		return
+	}
+	if cpus := runtime.NumCPU(); load > float64(cpus)/2 {
+		fmt.Fprintf(out, "warning: load average %.2f on %d CPUs: wall times and packets/s "+
+			"are unreliable, CPU seconds less so\n", load, cpus)
+	}
 }
 
 // warmPageCache reads the trace once so that no run pays for the disk.

@@ -6,29 +6,38 @@ import (
 	"slices"
 )
 
-// summary is the median of a probe's runs.
-type summary struct {
-	wall, cpu          float64 // seconds
-	pps                float64
-	rssMB              float64
-	records            int64
-	recordsVary        bool
-	sinkDrops          int64
-	options, malformed int64
+// figures are one line of the table: a probe's medians, a reference, or a ratio.
+type figures struct {
+	wall, cpu float64 // seconds
+	pps       float64 // packets per second of wall time
+	cpuPPS    float64 // packets per second of CPU time, steadier on a busy machine
+	rssMB     float64
+	records   float64
 }
 
-// reference holds figures from docs/design.md, measured elsewhere on the same
-// machine kind with the same kind of trace.
-type reference struct {
-	name                  string
-	wall, pps, cpu, rssMB float64
-	records               int64
+// summary is the median of a probe's runs and what went wrong in any of them.
+type summary struct {
+	figures
+	recordsVary          bool
+	sinkDrops, malformed int64
 }
+
+// The reference figures of docs/design.md, measured elsewhere on the same machine
+// kind, on a trace of referencePackets packets and referenceFlows biflows.
+const (
+	referencePackets = 2_000_000
+	referenceFlows   = 100_000
+)
 
 var (
-	refIpfixprobe = reference{"ipfixprobe 5.7 (reference)", 1.06, 1.9e6, 1.0, 102, 100_000}
-	refSoftflowd  = reference{"softflowd 1.1 (reference)", 1.55, 1.3e6, 1.55, 34, 194_330}
+	refIpfixprobe = refFigures(1.06, 1.0, 102, 100_000)
+	refSoftflowd  = refFigures(1.55, 1.55, 34, 194_330)
 )
+
+func refFigures(wall, cpu, rssMB, records float64) figures {
+	return figures{wall: wall, cpu: cpu, pps: referencePackets / wall,
+		cpuPPS: referencePackets / cpu, rssMB: rssMB, records: records}
+}
 
 func (r run) String() string {
 	return fmt.Sprintf("wall %.3fs  cpu %.3fs  peak RSS %.1f MB  records %d  "+
@@ -46,34 +55,39 @@ func summarize(runs []run, packets int64) summary {
 		slices.Sort(v)
 		return v[len(v)/2]
 	}
-	s := summary{
-		wall:    median(func(r run) float64 { return r.wall.Seconds() }),
-		cpu:     median(func(r run) float64 { return r.cpu.Seconds() }),
-		rssMB:   median(func(r run) float64 { return float64(r.maxRSS) / 1e6 }),
-		records: int64(median(func(r run) float64 { return float64(r.records) })),
-	}
+	var s summary
+	s.wall = median(func(r run) float64 { return r.wall.Seconds() })
+	s.cpu = median(func(r run) float64 { return r.cpu.Seconds() })
+	s.rssMB = median(func(r run) float64 { return float64(r.maxRSS) / 1e6 })
+	s.records = median(func(r run) float64 { return float64(r.records) })
 	s.pps = float64(packets) / s.wall
+	s.cpuPPS = float64(packets) / s.cpu
 	for _, r := range runs {
 		s.recordsVary = s.recordsVary || r.records != runs[0].records
 		s.sinkDrops += max(r.sinkDrops, 0)
-		s.options += r.options
 		s.malformed += r.malformed
 	}
 	return s
 }
 
-// The reference figures were taken on a trace of this shape; ratios to them mean
-// something only on a trace of the same shape.
-const (
-	referencePackets = 2_000_000
-	referenceFlows   = 100_000
-)
+const rowFormat = "%-30s %8s %10s %7s %12s %9s %9s\n"
+
+func printRow(out io.Writer, label string, f figures) {
+	fmt.Fprintf(out, rowFormat, label, fmt.Sprintf("%.3f", f.wall), mpps(f.pps),
+		fmt.Sprintf("%.2f", f.cpu), mpps(f.cpuPPS), fmt.Sprintf("%.0f MB", f.rssMB),
+		fmt.Sprintf("%.0f", f.records))
+}
+
+func printRatio(out io.Writer, label string, a, b figures) {
+	fmt.Fprintf(out, rowFormat, label, ratio(a.wall, b.wall), ratio(a.pps, b.pps),
+		ratio(a.cpu, b.cpu), ratio(a.cpuPPS, b.cpuPPS), ratio(a.rssMB, b.rssMB),
+		ratio(a.records, b.records))
+}
 
 func printTable(out io.Writer, truth groundTruth, results map[string][]run) {
 	packets := truth.Total.Packets
-	const format = "%-28s %9s %11s %8s %10s %9s\n"
-	fmt.Fprintf(out, format, "probe (median of runs)", "wall s", "packets/s", "CPU s",
-		"peak RSS", "records")
+	fmt.Fprintf(out, rowFormat, "probe (median of runs)", "wall s", "packets/s", "CPU s",
+		"packets/CPU s", "peak RSS", "records")
 	sums := map[string]summary{}
 	for _, name := range []string{"flowprobe", "softflowd"} {
 		runs := results[name]
@@ -82,57 +96,40 @@ func printTable(out io.Writer, truth groundTruth, results map[string][]run) {
 		}
 		s := summarize(runs, packets)
 		sums[name] = s
-		records := fmt.Sprint(s.records)
+		printRow(out, fmt.Sprintf("%s (%d runs)", name, len(runs)), s.figures)
 		if s.recordsVary {
-			records += "*"
+			fmt.Fprintf(out, "  %s: the record count differed between runs; the median "+
+				"is shown\n", name)
 		}
-		fmt.Fprintf(out, format, fmt.Sprintf("%s (%d runs)", name, len(runs)),
-			fmt.Sprintf("%.3f", s.wall), mpps(s.pps), fmt.Sprintf("%.2f", s.cpu),
-			fmt.Sprintf("%.0f MB", s.rssMB), records)
 		if s.sinkDrops > 0 || s.malformed > 0 {
 			fmt.Fprintf(out, "  %s: the sink's socket dropped %d datagrams and the sink "+
 				"refused %d messages over all runs: its record count is short\n",
 				name, s.sinkDrops, s.malformed)
 		}
 	}
-	for _, s := range sums {
-		if s.recordsVary {
-			fmt.Fprintln(out, "  * the record count differed between runs; the median is shown")
-			break
-		}
-	}
-
 	fp, haveFP := sums["flowprobe"]
 	sf, haveSF := sums["softflowd"]
 	if haveFP && haveSF {
-		printRatio(out, format, "flowprobe / softflowd", fp, reference{
-			wall: sf.wall, pps: sf.pps, cpu: sf.cpu, rssMB: sf.rssMB, records: sf.records})
+		printRatio(out, "flowprobe / softflowd", fp.figures, sf.figures)
 	}
 
 	fmt.Fprintln(out, "\nReference figures from docs/design.md, NOT measured here "+
 		"(same machine kind, same kind of trace):")
-	for _, ref := range []reference{refIpfixprobe, refSoftflowd} {
-		fmt.Fprintf(out, format, ref.name, fmt.Sprintf("%.2f", ref.wall), mpps(ref.pps),
-			fmt.Sprintf("%.2f", ref.cpu), fmt.Sprintf("%.0f MB", ref.rssMB), fmt.Sprint(ref.records))
-	}
+	printRow(out, "ipfixprobe 5.7 (reference)", refIpfixprobe)
+	printRow(out, "softflowd 1.1 (reference)", refSoftflowd)
 	if packets != referencePackets || truth.Total.Flows != referenceFlows {
 		fmt.Fprintf(out, "  (no ratios to them: they were taken on a trace of %d packets "+
 			"and %d flows)\n", referencePackets, referenceFlows)
 		return
 	}
 	if haveFP {
-		printRatio(out, format, "flowprobe / ipfixprobe (ref)", fp, refIpfixprobe)
+		printRatio(out, "flowprobe / ipfixprobe (ref)", fp.figures, refIpfixprobe)
 	}
 	if haveSF {
-		printRatio(out, format, "softflowd / its reference", sf, refSoftflowd)
-		fmt.Fprintln(out, "  (how this machine compares with the one the references come from)")
+		printRatio(out, "softflowd / its reference", sf.figures, refSoftflowd)
+		fmt.Fprintln(out, "  (how this machine compares with the one the references "+
+			"come from)")
 	}
-}
-
-func printRatio(out io.Writer, format, label string, s summary, base reference) {
-	fmt.Fprintf(out, format, label, ratio(s.wall, base.wall), ratio(s.pps, base.pps),
-		ratio(s.cpu, base.cpu), ratio(s.rssMB, base.rssMB),
-		ratio(float64(s.records), float64(base.records)))
 }
 
 func ratio(a, b float64) string {

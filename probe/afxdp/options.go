@@ -54,8 +54,9 @@ type Options struct {
 	// like. New stores every socket in it under its RX queue number, and Close
 	// removes them; loading and attaching the program is the caller's job, best
 	// done after New so no frame is redirected to an empty entry. The map must have
-	// more entries than the highest queue number. When nil, New loads and attaches
-	// a program that redirects every frame of the opened queues.
+	// more entries than the highest queue number, and serves one interface only,
+	// since its keys are queue numbers. When nil, New loads and attaches a program
+	// that redirects every frame of the opened queues.
 	XSKMap *ebpf.Map
 	// Attach sets how the source's own program attaches when XSKMap is nil;
 	// attach.ModeAuto (native, else generic) by default.

@@ -112,6 +112,7 @@ func (e *Engine) Stats() Stats {
 	for i := range s.Flows {
 		s.Flows[i] = e.fan.flows[i].Load()
 	}
+	s.FlowPackets, s.FlowBytes = e.fan.packets.Load(), e.fan.bytes.Load()
 	e.fan.mu.RLock()
 	defer e.fan.mu.RUnlock()
 	for _, o := range e.fan.all {
@@ -120,6 +121,7 @@ func (e *Engine) Stats() Stats {
 			Failed:  o.failed.Load(),
 			Dropped: o.dropped.Load(),
 			Errors:  o.errors.Load(),
+			Queued:  len(o.queue),
 		})
 	}
 	return s

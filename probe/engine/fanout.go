@@ -52,6 +52,8 @@ type fanout struct {
 	onError   func(int, error)
 	lost      func(error) (int, bool)
 	flows     [flow.EndLackOfResource + 1]atomic.Uint64
+	packets   atomic.Uint64 // packets, both directions, in the records published
+	bytes     atomic.Uint64 // IP bytes, both directions, in the records published
 	wg        sync.WaitGroup
 }
 
@@ -112,11 +114,17 @@ func (f *fanout) release(b *batch) {
 // publish sends b to every output; the caller gives up b.
 func (f *fanout) publish(b *batch) {
 	var ended [flow.EndLackOfResource + 1]uint64
+	var packets, bytes uint64
 	for i := range b.records {
-		if r := b.records[i].EndReason; int(r) < len(ended) {
-			ended[r]++
+		r := &b.records[i]
+		if int(r.EndReason) < len(ended) {
+			ended[r.EndReason]++
 		}
+		packets += r.Packets + r.PacketsRev
+		bytes += r.Bytes + r.BytesRev
 	}
+	f.packets.Add(packets)
+	f.bytes.Add(bytes)
 	for r, n := range ended {
 		if n > 0 {
 			f.flows[r].Add(n)

@@ -117,6 +117,10 @@ func swapExportersConserves(t *testing.T, pipeline bool) {
 	if packets := old[0].packets.Load() + fresh.packets.Load(); packets != src.sent.Load() {
 		t.Errorf("exported %d packets, sent %d", packets, src.sent.Load())
 	}
+	if st.FlowPackets != src.sent.Load() || st.FlowBytes != 38*src.sent.Load() {
+		t.Errorf("engine counted %d packets and %d bytes in flows, sent %d packets of "+
+			"38 IP bytes", st.FlowPackets, st.FlowBytes, src.sent.Load())
+	}
 	if fresh.closed.Load() != 1 {
 		t.Errorf("new exporter closed %d times", fresh.closed.Load())
 	}

@@ -13,6 +13,9 @@ type Stats struct {
 	Cache  flowcache.Stats // summed over the workers
 	// Flows counts records handed to the exporters, indexed by flow.EndReason.
 	Flows [flow.EndLackOfResource + 1]uint64
+	// FlowPackets and FlowBytes sum the packets and IP bytes, both directions, of
+	// the records handed to the exporters.
+	FlowPackets, FlowBytes uint64
 	// Exporters has one entry per exporter the engine was ever given: those of New,
 	// then those of each SwapExporters call, in order, retired ones included.
 	Exporters []ExporterStats
@@ -27,6 +30,7 @@ type ExporterStats struct {
 	Failed  uint64
 	Dropped uint64 // records lost because the exporter's queue stayed full
 	Errors  uint64 // errors returned by Export, Flush or Close
+	Queued  int    // batches waiting in the exporter's queue now
 }
 
 func addParserStats(sum *packet.Stats, s *packet.Stats) {

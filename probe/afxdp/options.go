@@ -67,7 +67,8 @@ type Options struct {
 	// or on the RX ring, so FillRingSize + RxRingSize frames keep the fill ring
 	// full even while the RX ring is; more are never used. Together they are how
 	// long a worker may be kept off the CPU without loss: 8192 frames are 8 ms at
-	// 1 Mpps.
+	// 1 Mpps. Each socket locks Frames × FrameSize bytes of memory, so a NIC with
+	// many queues may call for fewer frames or fewer Queues.
 	Frames int
 	// FrameSize is the size of one UMEM frame in bytes, a power of two from 2048
 	// to the page size; 0 means 2048. In copy mode the kernel keeps 256 bytes of

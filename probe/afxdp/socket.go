@@ -52,6 +52,10 @@ func (s *socket) setup(ifindex int, o Options) error {
 	}
 	if err := setsockopt(s.fd, unix.XDP_UMEM_REG, unsafe.Pointer(&reg),
 		unsafe.Sizeof(reg)); err != nil {
+		if errors.Is(err, unix.ENOBUFS) {
+			err = fmt.Errorf("%w (the %d MiB exceed the locked memory limit: raise "+
+				"RLIMIT_MEMLOCK, grant CAP_IPC_LOCK or use fewer Frames)", err, len(umem)>>20)
+		}
 		return fmt.Errorf("register umem: %w", privilegeHint(err))
 	}
 	sizes := []struct {

@@ -37,6 +37,25 @@ type flowHashFlowKey struct {
 	IpVersion uint8
 }
 
+type flowHashFragFields struct {
+	_            structs.HostLayout
+	SeenNs       uint64
+	SrcPort      uint16
+	DstPort      uint16
+	IcmpTypeCode uint16
+	Pad          uint16
+}
+
+type flowHashFragKey struct {
+	_        structs.HostLayout
+	Src      [4]uint32
+	Dst      [4]uint32
+	Id       uint32
+	Vlan     uint16
+	Protocol uint8
+	Pad      uint8
+}
+
 type flowHashPacketEvent struct {
 	_   structs.HostLayout
 	Key struct {
@@ -63,15 +82,17 @@ type flowHashPacketEvent struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	flowHashMapCounters        = "counters"
-	flowHashMapOverflow        = "overflow"
-	flowHashMapTables          = "tables"
-	flowHashProgFlowprobeXdp   = "flowprobe_xdp"
-	flowHashVarBtfFlowCounters = "btf_flow_counters"
-	flowHashVarBtfFlowKey      = "btf_flow_key"
-	flowHashVarBtfPacketEvent  = "btf_packet_event"
-	flowHashVarCfgDrop         = "cfg_drop"
-	flowHashVarCfgPreciseTime  = "cfg_precise_time"
+	flowHashMapCounters         = "counters"
+	flowHashMapFragments        = "fragments"
+	flowHashMapOverflow         = "overflow"
+	flowHashMapTables           = "tables"
+	flowHashProgFlowprobeXdp    = "flowprobe_xdp"
+	flowHashVarBtfFlowCounters  = "btf_flow_counters"
+	flowHashVarBtfFlowKey       = "btf_flow_key"
+	flowHashVarBtfPacketEvent   = "btf_packet_event"
+	flowHashVarCfgDrop          = "cfg_drop"
+	flowHashVarCfgFragTimeoutNs = "cfg_frag_timeout_ns"
+	flowHashVarCfgPreciseTime   = "cfg_precise_time"
 )
 
 // loadFlowHash returns the embedded CollectionSpec for flowHash.
@@ -123,20 +144,22 @@ type flowHashProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowHashMapSpecs struct {
-	Counters *ebpf.MapSpec `ebpf:"counters"`
-	Overflow *ebpf.MapSpec `ebpf:"overflow"`
-	Tables   *ebpf.MapSpec `ebpf:"tables"`
+	Counters  *ebpf.MapSpec `ebpf:"counters"`
+	Fragments *ebpf.MapSpec `ebpf:"fragments"`
+	Overflow  *ebpf.MapSpec `ebpf:"overflow"`
+	Tables    *ebpf.MapSpec `ebpf:"tables"`
 }
 
 // flowHashVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowHashVariableSpecs struct {
-	BtfFlowCounters *ebpf.VariableSpec `ebpf:"btf_flow_counters"`
-	BtfFlowKey      *ebpf.VariableSpec `ebpf:"btf_flow_key"`
-	BtfPacketEvent  *ebpf.VariableSpec `ebpf:"btf_packet_event"`
-	CfgDrop         *ebpf.VariableSpec `ebpf:"cfg_drop"`
-	CfgPreciseTime  *ebpf.VariableSpec `ebpf:"cfg_precise_time"`
+	BtfFlowCounters  *ebpf.VariableSpec `ebpf:"btf_flow_counters"`
+	BtfFlowKey       *ebpf.VariableSpec `ebpf:"btf_flow_key"`
+	BtfPacketEvent   *ebpf.VariableSpec `ebpf:"btf_packet_event"`
+	CfgDrop          *ebpf.VariableSpec `ebpf:"cfg_drop"`
+	CfgFragTimeoutNs *ebpf.VariableSpec `ebpf:"cfg_frag_timeout_ns"`
+	CfgPreciseTime   *ebpf.VariableSpec `ebpf:"cfg_precise_time"`
 }
 
 // flowHashObjects contains all objects after they have been loaded into the kernel.
@@ -159,14 +182,16 @@ func (o *flowHashObjects) Close() error {
 //
 // It can be passed to loadFlowHashObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowHashMaps struct {
-	Counters *ebpf.Map `ebpf:"counters"`
-	Overflow *ebpf.Map `ebpf:"overflow"`
-	Tables   *ebpf.Map `ebpf:"tables"`
+	Counters  *ebpf.Map `ebpf:"counters"`
+	Fragments *ebpf.Map `ebpf:"fragments"`
+	Overflow  *ebpf.Map `ebpf:"overflow"`
+	Tables    *ebpf.Map `ebpf:"tables"`
 }
 
 func (m *flowHashMaps) Close() error {
 	return _FlowHashClose(
 		m.Counters,
+		m.Fragments,
 		m.Overflow,
 		m.Tables,
 	)
@@ -176,11 +201,12 @@ func (m *flowHashMaps) Close() error {
 //
 // It can be passed to loadFlowHashObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowHashVariables struct {
-	BtfFlowCounters *ebpf.Variable `ebpf:"btf_flow_counters"`
-	BtfFlowKey      *ebpf.Variable `ebpf:"btf_flow_key"`
-	BtfPacketEvent  *ebpf.Variable `ebpf:"btf_packet_event"`
-	CfgDrop         *ebpf.Variable `ebpf:"cfg_drop"`
-	CfgPreciseTime  *ebpf.Variable `ebpf:"cfg_precise_time"`
+	BtfFlowCounters  *ebpf.Variable `ebpf:"btf_flow_counters"`
+	BtfFlowKey       *ebpf.Variable `ebpf:"btf_flow_key"`
+	BtfPacketEvent   *ebpf.Variable `ebpf:"btf_packet_event"`
+	CfgDrop          *ebpf.Variable `ebpf:"cfg_drop"`
+	CfgFragTimeoutNs *ebpf.Variable `ebpf:"cfg_frag_timeout_ns"`
+	CfgPreciseTime   *ebpf.Variable `ebpf:"cfg_precise_time"`
 }
 
 // flowHashPrograms contains all programs after they have been loaded into the kernel.

@@ -37,6 +37,25 @@ type flowPercpuFlowKey struct {
 	IpVersion uint8
 }
 
+type flowPercpuFragFields struct {
+	_            structs.HostLayout
+	SeenNs       uint64
+	SrcPort      uint16
+	DstPort      uint16
+	IcmpTypeCode uint16
+	Pad          uint16
+}
+
+type flowPercpuFragKey struct {
+	_        structs.HostLayout
+	Src      [4]uint32
+	Dst      [4]uint32
+	Id       uint32
+	Vlan     uint16
+	Protocol uint8
+	Pad      uint8
+}
+
 type flowPercpuPacketEvent struct {
 	_   structs.HostLayout
 	Key struct {
@@ -63,15 +82,17 @@ type flowPercpuPacketEvent struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	flowPercpuMapCounters        = "counters"
-	flowPercpuMapOverflow        = "overflow"
-	flowPercpuMapTables          = "tables"
-	flowPercpuProgFlowprobeXdp   = "flowprobe_xdp"
-	flowPercpuVarBtfFlowCounters = "btf_flow_counters"
-	flowPercpuVarBtfFlowKey      = "btf_flow_key"
-	flowPercpuVarBtfPacketEvent  = "btf_packet_event"
-	flowPercpuVarCfgDrop         = "cfg_drop"
-	flowPercpuVarCfgPreciseTime  = "cfg_precise_time"
+	flowPercpuMapCounters         = "counters"
+	flowPercpuMapFragments        = "fragments"
+	flowPercpuMapOverflow         = "overflow"
+	flowPercpuMapTables           = "tables"
+	flowPercpuProgFlowprobeXdp    = "flowprobe_xdp"
+	flowPercpuVarBtfFlowCounters  = "btf_flow_counters"
+	flowPercpuVarBtfFlowKey       = "btf_flow_key"
+	flowPercpuVarBtfPacketEvent   = "btf_packet_event"
+	flowPercpuVarCfgDrop          = "cfg_drop"
+	flowPercpuVarCfgFragTimeoutNs = "cfg_frag_timeout_ns"
+	flowPercpuVarCfgPreciseTime   = "cfg_precise_time"
 )
 
 // loadFlowPercpu returns the embedded CollectionSpec for flowPercpu.
@@ -123,20 +144,22 @@ type flowPercpuProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowPercpuMapSpecs struct {
-	Counters *ebpf.MapSpec `ebpf:"counters"`
-	Overflow *ebpf.MapSpec `ebpf:"overflow"`
-	Tables   *ebpf.MapSpec `ebpf:"tables"`
+	Counters  *ebpf.MapSpec `ebpf:"counters"`
+	Fragments *ebpf.MapSpec `ebpf:"fragments"`
+	Overflow  *ebpf.MapSpec `ebpf:"overflow"`
+	Tables    *ebpf.MapSpec `ebpf:"tables"`
 }
 
 // flowPercpuVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowPercpuVariableSpecs struct {
-	BtfFlowCounters *ebpf.VariableSpec `ebpf:"btf_flow_counters"`
-	BtfFlowKey      *ebpf.VariableSpec `ebpf:"btf_flow_key"`
-	BtfPacketEvent  *ebpf.VariableSpec `ebpf:"btf_packet_event"`
-	CfgDrop         *ebpf.VariableSpec `ebpf:"cfg_drop"`
-	CfgPreciseTime  *ebpf.VariableSpec `ebpf:"cfg_precise_time"`
+	BtfFlowCounters  *ebpf.VariableSpec `ebpf:"btf_flow_counters"`
+	BtfFlowKey       *ebpf.VariableSpec `ebpf:"btf_flow_key"`
+	BtfPacketEvent   *ebpf.VariableSpec `ebpf:"btf_packet_event"`
+	CfgDrop          *ebpf.VariableSpec `ebpf:"cfg_drop"`
+	CfgFragTimeoutNs *ebpf.VariableSpec `ebpf:"cfg_frag_timeout_ns"`
+	CfgPreciseTime   *ebpf.VariableSpec `ebpf:"cfg_precise_time"`
 }
 
 // flowPercpuObjects contains all objects after they have been loaded into the kernel.
@@ -159,14 +182,16 @@ func (o *flowPercpuObjects) Close() error {
 //
 // It can be passed to loadFlowPercpuObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowPercpuMaps struct {
-	Counters *ebpf.Map `ebpf:"counters"`
-	Overflow *ebpf.Map `ebpf:"overflow"`
-	Tables   *ebpf.Map `ebpf:"tables"`
+	Counters  *ebpf.Map `ebpf:"counters"`
+	Fragments *ebpf.Map `ebpf:"fragments"`
+	Overflow  *ebpf.Map `ebpf:"overflow"`
+	Tables    *ebpf.Map `ebpf:"tables"`
 }
 
 func (m *flowPercpuMaps) Close() error {
 	return _FlowPercpuClose(
 		m.Counters,
+		m.Fragments,
 		m.Overflow,
 		m.Tables,
 	)
@@ -176,11 +201,12 @@ func (m *flowPercpuMaps) Close() error {
 //
 // It can be passed to loadFlowPercpuObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowPercpuVariables struct {
-	BtfFlowCounters *ebpf.Variable `ebpf:"btf_flow_counters"`
-	BtfFlowKey      *ebpf.Variable `ebpf:"btf_flow_key"`
-	BtfPacketEvent  *ebpf.Variable `ebpf:"btf_packet_event"`
-	CfgDrop         *ebpf.Variable `ebpf:"cfg_drop"`
-	CfgPreciseTime  *ebpf.Variable `ebpf:"cfg_precise_time"`
+	BtfFlowCounters  *ebpf.Variable `ebpf:"btf_flow_counters"`
+	BtfFlowKey       *ebpf.Variable `ebpf:"btf_flow_key"`
+	BtfPacketEvent   *ebpf.Variable `ebpf:"btf_packet_event"`
+	CfgDrop          *ebpf.Variable `ebpf:"cfg_drop"`
+	CfgFragTimeoutNs *ebpf.Variable `ebpf:"cfg_frag_timeout_ns"`
+	CfgPreciseTime   *ebpf.Variable `ebpf:"cfg_precise_time"`
 }
 
 // flowPercpuPrograms contains all programs after they have been loaded into the kernel.

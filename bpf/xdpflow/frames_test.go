@@ -137,3 +137,9 @@ func pppoe(proto uint16, payloadLen int) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(payloadLen+2))
 	return binary.BigEndian.AppendUint16(b, proto)
 }
+
+// withID sets the identification field of the IPv4 header at the start of b.
+func withID(b []byte, id uint16) []byte {
+	binary.BigEndian.PutUint16(b[4:], id)
+	return b
+}

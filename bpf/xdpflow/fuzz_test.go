@@ -1,9 +1,12 @@
 package xdpflow
 
 import (
+	"errors"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/cilium/ebpf"
 
 	"github.com/flowprobe/flowprobe/probe/capture"
 	"github.com/flowprobe/flowprobe/probe/flow"
@@ -48,6 +51,8 @@ func FuzzProgramParity(f *testing.F) {
 			return
 		}
 		pinToCPU0(t)
+		// One frame per run: neither side may use a first fragment of an earlier run.
+		clearMap(t, o.frags)
 		now += 1e9
 		var pkt flow.Packet
 		missingBefore := p.Stats().L4Missing
@@ -108,3 +113,24 @@ func FuzzDecodePacketEvent(f *testing.F) {
 		}
 	})
 }
+
+// clearMap deletes every entry of m.
+func clearMap(t testing.TB, m *ebpf.Map) {
+	t.Helper()
+	var k fragKeyBytes
+	for {
+		err := m.NextKey(nil, &k)
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return
+		}
+		if err == nil {
+			err = m.Delete(&k)
+		}
+		if err != nil {
+			t.Fatalf("clear %s: %v", m, err)
+		}
+	}
+}
+
+// fragKeyBytes holds a key of the fragments map (struct frag_key).
+type fragKeyBytes [40]byte

@@ -3,6 +3,7 @@ package xdpflow
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
@@ -48,6 +49,12 @@ type Config struct {
 	// far less but lags by up to one kernel tick (1 to 10 ms): a flow's last time
 	// can then come out up to one tick early.
 	PreciseTime bool
+	// FragmentEntries is how many first IP fragments the program remembers, so that
+	// later fragments of the same datagram get its ports; 4096 when 0.
+	FragmentEntries uint32
+	// FragmentTimeout is how long a first fragment's ports stay usable for later
+	// fragments; 30 s when 0.
+	FragmentTimeout time.Duration
 }
 
 const defaultTableEntries = 65536
@@ -66,6 +73,7 @@ type Objects struct {
 	layout   Layout
 	outer    *ebpf.Map
 	counters *ebpf.Map
+	frags    *ebpf.Map
 	sets     [2][]*ebpf.Map
 	active   int
 }
@@ -100,6 +108,15 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 	if cfg.RingBytes != 0 {
 		spec.Maps["overflow"].MaxEntries = cfg.RingBytes
 	}
+	if cfg.FragmentEntries != 0 {
+		spec.Maps["fragments"].MaxEntries = cfg.FragmentEntries
+	}
+	if cfg.FragmentTimeout > 0 {
+		ns := uint64(cfg.FragmentTimeout.Nanoseconds())
+		if err := spec.Variables["cfg_frag_timeout_ns"].Set(ns); err != nil {
+			return nil, fmt.Errorf("set fragment timeout: %w", err)
+		}
+	}
 	flags := []struct {
 		name string
 		on   bool
@@ -118,6 +135,7 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 		Tables   *ebpf.Map     `ebpf:"tables"`
 		Overflow *ebpf.Map     `ebpf:"overflow"`
 		Counters *ebpf.Map     `ebpf:"counters"`
+		Frags    *ebpf.Map     `ebpf:"fragments"`
 	}
 	if err := spec.LoadAndAssign(&objs, nil); err != nil {
 		return nil, permissionHint(fmt.Errorf("load xdp flow program: %w", err))
@@ -128,6 +146,7 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 		layout:   cfg.Layout,
 		outer:    objs.Tables,
 		counters: objs.Counters,
+		frags:    objs.Frags,
 	}
 
 	for s := range o.sets {
@@ -206,7 +225,7 @@ func (o *Objects) Counters() (Counters, error) {
 // alive until they are closed themselves.
 func (o *Objects) Close() error {
 	var errs []error
-	closers := []interface{ Close() error }{o.Program, o.Ring, o.outer, o.counters}
+	closers := []interface{ Close() error }{o.Program, o.Ring, o.outer, o.counters, o.frags}
 	for _, set := range o.sets {
 		for _, m := range set {
 			closers = append(closers, m)

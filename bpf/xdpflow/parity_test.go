@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -59,11 +58,12 @@ type flowSum struct {
 
 // TestParityWithUserSpaceParser runs every Ethernet frame of the shared test traces
 // through both the XDP program and probe/packet, and requires the same count of
-// frames for every reason they were not parsed, and the same flows. The user-space
-// parser's fragment table is defeated (frames are a second apart, fragments expire
-// after a nanosecond), because the program does not remember fragments.
+// frames for every reason they were not parsed, and the same flows. Both fragment
+// tables are made large enough that neither forgets a first fragment, since their
+// eviction orders differ, and the program's table is emptied between traces so that
+// no fragment of one trace finds another trace's first fragment.
 func TestParityWithUserSpaceParser(t *testing.T) {
-	o := loadForTest(t, Config{TableEntries: 1 << 16})
+	o := loadForTest(t, Config{TableEntries: 1 << 16, FragmentEntries: 1 << 16})
 	paths, err := filepath.Glob("../../testdata/pcap/*.pcap*")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no test traces: %v", err)
@@ -74,7 +74,8 @@ func TestParityWithUserSpaceParser(t *testing.T) {
 			continue
 		}
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			p := packet.NewParser(packet.Options{FragmentTimeout: time.Nanosecond})
+			clearMap(t, o.frags)
+			p := packet.NewParser(packet.Options{FragmentSlots: 1 << 19})
 			want := map[flow.Key]flowSum{}
 			var pkt flow.Packet
 			frames, skipped := 0, 0
@@ -97,7 +98,8 @@ func TestParityWithUserSpaceParser(t *testing.T) {
 					continue
 				}
 				frames++
-				f := capture.Frame{Data: data, Timestamp: int64(i) * 1e9,
+				// A nanosecond apart, as the program sees them within microseconds.
+				f := capture.Frame{Data: data, Timestamp: int64(i),
 					LinkType: capture.LinkEthernet}
 				reason := p.Parse(&f, &pkt)
 				run(t, o, data)

@@ -13,15 +13,13 @@
  *   - TCP, UDP, SCTP ports and TCP flags; ICMP and ICMPv6 type and code with ports 0.
  *     The transport header is read only when its fixed part lies within both the
  *     frame and the IP length; otherwise the frame still counts, with ports 0.
- *   - A later IP fragment counts with ports 0.
  *
  *   - An MPLS Ethernet pseudowire (control word 0 after the labels) carries another
  *     Ethernet header, read the same way, up to 3 Ethernet headers per frame; the
  *     MAC addresses are those of the last one.
  *
- * One difference remains: the user-space parser remembers first fragments and gives
- * later fragments their ports; this program does not, so a fragmented datagram's
- * tail counts in a flow with ports 0.
+ *   - A later IP fragment takes the ports of its datagram's first fragment when that
+ *     was seen recently (fragments.h), and counts with ports 0 otherwise.
  */
 #ifndef FLOWPROBE_PARSE_H
 #define FLOWPROBE_PARSE_H
@@ -109,7 +107,11 @@ struct packet_info {
 	/* Set when the protocol has a transport header that the frame or the IP length
 	 * cut short, or that a too long IPv6 extension header chain hid. */
 	__u8 l4_missing;
+	/* Set when ports or ICMP type and code were read from a transport header. */
+	__u8 l4_read;
 };
+
+#include "fragments.h"
 
 static __always_inline int is_vlan(__be16 proto)
 {
@@ -156,12 +158,14 @@ static __always_inline void parse_l4(void *l4, __u32 avail, void *data_end,
 		if (!l4_fits(l4, 4, avail, data_end))
 			goto missing;
 		info->icmp_type_code = ((__u16)p[0] << 8) | p[1];
+		info->l4_read = 1;
 		return;
 	default:
 		return;
 	}
 	key->src_port = ((__u16)p[0] << 8) | p[1];
 	key->dst_port = ((__u16)p[2] << 8) | p[3];
+	info->l4_read = 1;
 	return;
 missing:
 	info->l4_missing = 1;
@@ -193,9 +197,13 @@ static __always_inline int parse_ipv4(void *l3, void *data_end, struct flow_key 
 	info->ip_bytes = total;
 
 	/* Only the first fragment carries the transport header. */
-	if (ip->frag_off & bpf_htons(0x1fff))
+	if (ip->frag_off & bpf_htons(0x1fff)) {
+		attach_later(key, info, bpf_ntohs(ip->id));
 		return 0;
+	}
 	parse_l4(l3 + ihl, total - ihl, data_end, key, info);
+	if (ip->frag_off & bpf_htons(0x2000))
+		remember_first(key, info, bpf_ntohs(ip->id));
 	return 0;
 }
 
@@ -203,9 +211,9 @@ static __always_inline int parse_ipv6(void *l3, void *data_end, struct flow_key 
 				      struct packet_info *info)
 {
 	struct ipv6hdr *ip = l3;
-	__u32 pos = sizeof(*ip), end;
+	__u32 pos = sizeof(*ip), end, frag_id = 0;
+	int i, first_frag = 0;
 	__u8 next;
-	int i;
 
 	if (l3 + sizeof(*ip) > data_end)
 		return CNT_TRUNCATED;
@@ -228,7 +236,12 @@ static __always_inline int parse_ipv6(void *l3, void *data_end, struct flow_key 
 			goto cut;
 		if (next == IPPROTO_FRAGMENT && (ext->frag_off & bpf_htons(0xfff8))) {
 			key->protocol = ext->nexthdr;
+			attach_later(key, info, bpf_ntohl(ext->id));
 			return 0;
+		}
+		if (next == IPPROTO_FRAGMENT && (ext->frag_off & bpf_htons(1))) {
+			first_frag = 1;
+			frag_id = bpf_ntohl(ext->id);
 		}
 		if (next == IPPROTO_FRAGMENT)
 			pos += 8;
@@ -243,6 +256,8 @@ static __always_inline int parse_ipv6(void *l3, void *data_end, struct flow_key 
 
 	key->protocol = next;
 	parse_l4(l3 + pos, end > pos ? end - pos : 0, data_end, key, info);
+	if (first_frag)
+		remember_first(key, info, frag_id);
 	return 0;
 
 cut:

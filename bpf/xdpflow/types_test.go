@@ -17,6 +17,7 @@ func TestTypesMatchObject(t *testing.T) {
 		"flow_counters": reflect.TypeFor[FlowCounters](),
 		"packet_event":  reflect.TypeFor[PacketEvent](),
 	}
+	var fk *btf.Struct
 	for _, layout := range layouts {
 		spec, err := loadSpec(layout)
 		if err != nil {
@@ -37,6 +38,10 @@ func TestTypesMatchObject(t *testing.T) {
 						m.Name, m.Offset.Bytes(), goType.Field(i).Name, off)
 				}
 			}
+		}
+		if err := spec.Types.TypeByName("frag_key", &fk); err != nil || fk.Size != 40 {
+			t.Errorf("%s: struct frag_key: %v, %+v, want 40 bytes like fragKeyBytes", layout,
+				err, fk)
 		}
 		if n := spec.Maps["counters"].MaxEntries; n != uint32(NumCounters) {
 			t.Errorf("%s: %d counters in the object, %d in Go", layout, n, NumCounters)

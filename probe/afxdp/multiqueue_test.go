@@ -89,23 +89,7 @@ func TestOneSocketPerQueue(t *testing.T) {
 	for i := range flows * perFlow {
 		sent = append(sent, testFrame(t, &q.peer, uint16(40000+i%flows), uint32(i)))
 	}
-	err = h.Peer.Do(func() error {
-		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Ifindex: q.peer.IfIndex}); err != nil {
-			return err
-		}
-		for _, f := range sent {
-			if _, err := unix.Write(fd, f); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := injectOn(h, q.peer.IfIndex, sent); err != nil {
 		t.Fatal(err)
 	}
 	cs := collectors(2)
@@ -157,3 +141,82 @@ func TestCallerMapTooSmallForQueues(t *testing.T) {
 		t.Fatalf("New with a one-entry map on two queues: %v", err)
 	}
 }
+
+// TestUnopenedQueuePasses opens queue 0 of two: frames of queue 1 must reach the
+// kernel's stack, seen here by an AF_PACKET socket, instead of being dropped.
+func TestUnopenedQueuePasses(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	q := newQueuePair(t, h)
+	s := openSourceIn(t, &h.Probe, Options{Interface: q.probe.Link, Queues: []int{0}})
+
+	var fd int
+	err := h.Probe.Do(func() (err error) {
+		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC,
+			int(htons(unix.ETH_P_ALL)))
+		if err != nil {
+			return err
+		}
+		return unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL),
+			Ifindex: q.probe.IfIndex})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+
+	const flows = 64
+	var sent [][]byte
+	for i := range flows {
+		sent = append(sent, testFrame(t, &q.peer, uint16(40000+i), uint32(i)))
+	}
+	if err := injectOn(h, q.peer.IfIndex, sent); err != nil {
+		t.Fatal(err)
+	}
+	cs := collectors(1)
+	r := start(s, cs)
+	waitFor(cs, flows, 500*time.Millisecond)
+	r.stop(t)
+
+	passed := 0
+	tv := unix.Timeval{Usec: 200000}
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2048)
+	for {
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err != nil {
+			break
+		}
+		if _, ok := seqOf(buf[:n]); ok {
+			passed++
+		}
+	}
+	if cs[0].count() == 0 || passed == 0 || cs[0].count()+passed != flows {
+		t.Errorf("%d frames captured on queue 0 and %d passed to the stack, of %d sent",
+			cs[0].count(), passed, flows)
+	}
+}
+
+// injectOn sends frames on the link with the given index in the peer namespace.
+func injectOn(h *testhost.Host, ifindex int, frames [][]byte) error {
+	return h.Peer.Do(func() error {
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Ifindex: ifindex}); err != nil {
+			return err
+		}
+		for _, f := range frames {
+			if _, err := unix.Write(fd, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }

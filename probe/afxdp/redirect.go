@@ -20,17 +20,17 @@ type redirect struct {
 }
 
 // newRedirect stores the sockets in the caller's XSKMAP or, without one, loads the
-// redirect-everything program, registers the sockets with it and attaches it to
-// iface. On error, whatever it did is undone.
-func newRedirect(o Options, socks []*socket) (*redirect, error) {
+// redirect-everything program for an interface of rxQueues queues, registers the
+// sockets with it and attaches it. On error, whatever it did is undone.
+func newRedirect(o Options, socks []*socket, rxQueues int) (*redirect, error) {
 	r := &redirect{xsks: o.XSKMap}
-	if err := r.setup(o, socks); err != nil {
+	if err := r.setup(o, socks, rxQueues); err != nil {
 		return nil, errors.Join(err, r.close())
 	}
 	return r, nil
 }
 
-func (r *redirect) setup(o Options, socks []*socket) error {
+func (r *redirect) setup(o Options, socks []*socket, rxQueues int) error {
 	if r.xsks != nil {
 		if r.xsks.Type() != ebpf.XSKMap {
 			return fmt.Errorf("xsk map: %v is a %v, not an XSKMap", r.xsks, r.xsks.Type())
@@ -48,11 +48,9 @@ func (r *redirect) setup(o Options, socks []*socket) error {
 		return nil
 	}
 
-	highest := 0
-	for _, s := range socks {
-		highest = max(highest, s.queue)
-	}
-	prog, err := xdp.NewProgram(highest + 1)
+	// The program aborts, and so drops, frames of queues beyond its maps, so they
+	// cover every queue: frames of queues without a socket then pass to the stack.
+	prog, err := xdp.NewProgram(rxQueues)
 	if err != nil {
 		return fmt.Errorf("load redirect program: %w", err)
 	}

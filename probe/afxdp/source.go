@@ -134,7 +134,7 @@ func (s *Source) open() error {
 			s.mode = BindCopy
 		}
 	}
-	s.redirect, err = newRedirect(s.opts, s.socks)
+	s.redirect, err = newRedirect(s.opts, s.socks, n)
 	return err
 }
 

@@ -44,8 +44,9 @@ func TestSoftflowdExportsEveryUniflow(t *testing.T) {
 		t.Errorf("sink counted %d records, the trace has %d uniflows", r.records,
 			truth.Total.Uniflows)
 	}
-	if r.sinkDrops != 0 || r.malformed != 0 {
-		t.Errorf("sink dropped %d datagrams and refused %d messages", r.sinkDrops, r.malformed)
+	if r.sinkDrops != 0 || r.malformed != 0 || r.uncounted != 0 {
+		t.Errorf("sink dropped %d datagrams, refused %d messages, could not count %d sets",
+			r.sinkDrops, r.malformed, r.uncounted)
 	}
 	if r.wall <= 0 || r.cpu <= 0 || r.maxRSS <= 0 {
 		t.Errorf("run not measured: %s", r)

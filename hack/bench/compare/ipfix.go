@@ -40,10 +40,8 @@ type template struct {
 type recordCounter struct {
 	templates map[templateKey]template
 
-	Messages      int64
 	FlowRecords   int64 // data records of ordinary templates
 	OptionRecords int64 // data records of options templates
-	Templates     int64 // template and options template records
 	// UnknownSets counts data sets that arrived before their template, whose
 	// records could not be counted.
 	UnknownSets int64
@@ -76,7 +74,6 @@ func (c *recordCounter) parse(msg []byte) error {
 		return fmt.Errorf("message length field %d: datagram holds %d bytes", length, len(msg))
 	}
 	domain := binary.BigEndian.Uint32(msg[12:])
-	c.Messages++
 
 	for off := msgHeaderLen; off < length; {
 		if length-off < setHeaderLen {
@@ -142,7 +139,6 @@ func (c *recordCounter) learn(domain uint32, body []byte, options bool) error {
 			return fmt.Errorf("template %d: records of zero length", id)
 		}
 		c.templates[templateKey{domain, id}] = t
-		c.Templates++
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ type run struct {
 	options   int64         // option records (exporter metadata) the sink counted
 	sinkDrops int64         // datagrams the sink's socket dropped, -1 when unknown
 	malformed int64
+	// uncounted is the number of data sets that came before their template, whose
+	// records the sink could not count.
+	uncounted int64
 }
 
 // probe is a command under test. Its arguments may hold {trace}, {port} and {dir},
@@ -59,7 +62,7 @@ func measure(p probe, trace, dir string) (run, error) {
 	}
 
 	r := run{wall: wall, records: count.FlowRecords, options: count.OptionRecords,
-		sinkDrops: drops, malformed: count.Malformed}
+		sinkDrops: drops, malformed: count.Malformed, uncounted: count.UnknownSets}
 	if u, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.cpu = time.Duration(u.Utime.Nano() + u.Stime.Nano())
 		r.maxRSS = u.Maxrss * 1024 // Linux reports kilobytes

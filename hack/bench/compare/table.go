@@ -18,8 +18,8 @@ type figures struct {
 // summary is the median of a probe's runs and what went wrong in any of them.
 type summary struct {
 	figures
-	recordsVary          bool
-	sinkDrops, malformed int64
+	recordsVary                     bool
+	sinkDrops, malformed, uncounted int64
 }
 
 // The reference figures of docs/design.md, measured elsewhere on the same machine
@@ -41,9 +41,9 @@ func refFigures(wall, cpu, rssMB, records float64) figures {
 
 func (r run) String() string {
 	return fmt.Sprintf("wall %.3fs  cpu %.3fs  peak RSS %.1f MB  records %d  "+
-		"option records %d  dropped by the sink %d  malformed %d",
+		"option records %d  dropped by the sink %d  malformed %d  sets before template %d",
 		r.wall.Seconds(), r.cpu.Seconds(), float64(r.maxRSS)/1e6, r.records, r.options,
-		r.sinkDrops, r.malformed)
+		r.sinkDrops, r.malformed, r.uncounted)
 }
 
 func summarize(runs []run, packets int64) summary {
@@ -66,6 +66,7 @@ func summarize(runs []run, packets int64) summary {
 		s.recordsVary = s.recordsVary || r.records != runs[0].records
 		s.sinkDrops += max(r.sinkDrops, 0)
 		s.malformed += r.malformed
+		s.uncounted += r.uncounted
 	}
 	return s
 }
@@ -101,10 +102,11 @@ func printTable(out io.Writer, truth groundTruth, results map[string][]run) {
 			fmt.Fprintf(out, "  %s: the record count differed between runs; the median "+
 				"is shown\n", name)
 		}
-		if s.sinkDrops > 0 || s.malformed > 0 {
-			fmt.Fprintf(out, "  %s: the sink's socket dropped %d datagrams and the sink "+
-				"refused %d messages over all runs: its record count is short\n",
-				name, s.sinkDrops, s.malformed)
+		if s.sinkDrops > 0 || s.malformed > 0 || s.uncounted > 0 {
+			fmt.Fprintf(out, "  %s: over all runs the sink's socket dropped %d datagrams, "+
+				"the sink refused %d messages and got %d data sets before their "+
+				"template: its record count is short\n",
+				name, s.sinkDrops, s.malformed, s.uncounted)
 		}
 	}
 	fp, haveFP := sums["flowprobe"]

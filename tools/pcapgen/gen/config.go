@@ -8,7 +8,9 @@
 // packets, and the flows are interleaved in time as on a busy link.
 //
 // Every flow has its own 5-tuple, so a probe that keys flows by 5-tuple and never
-// times a flow out finds exactly Truth.Total.Flows biflows.
+// times a flow out finds exactly Truth.Total.Flows biflows. TCP flows closed by FIN
+// end as on the wire, FIN, FIN, ACK: a probe that ends a flow at the first FIN
+// without waiting for the close to finish sees the last ACK as a flow of its own.
 package gen
 
 import (

@@ -6,5 +6,5 @@
 // first and generic (SKB) mode taken when the driver has no XDP support.
 //
 // Attaching and the interface lookup happen in the network namespace of the calling
-// thread. Needs Linux 5.9 or later for XDP links.
+// thread. XDP through BPF links needs Linux 5.9 or later.
 package attach

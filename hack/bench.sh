@@ -64,4 +64,6 @@ if [ "$(id -u)" -eq 0 ]; then
 	sysctl -q -w net.core.rmem_max=33554432 || true
 fi
 
-"$out/compare" -trace "$trace" -runs "$runs" -flowprobe "$flowprobe" -softflowd "$softflowd"
+# The figures are kept, one file per run of the bench, to compare over time.
+"$out/compare" -trace "$trace" -runs "$runs" -flowprobe "$flowprobe" -softflowd "$softflowd" |
+	tee "$out/probes-$(date -u +%Y%m%dT%H%M%SZ).txt"

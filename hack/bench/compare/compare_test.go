@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,22 @@ func TestSoftflowdExportsEveryUniflow(t *testing.T) {
 	}
 	if r.wall <= 0 || r.cpu <= 0 || r.maxRSS <= 0 {
 		t.Errorf("run not measured: %s", r)
+	}
+}
+
+func TestCompareChecksRecordsAgainstTruth(t *testing.T) {
+	if _, err := exec.LookPath("softflowd"); err != nil {
+		t.Skip("softflowd is not installed (hack/setup-test-host.sh installs it)")
+	}
+	trace, truth := writeTrace(t)
+	var out bytes.Buffer
+	if err := runCompare([]string{"-trace", trace, "-runs", "1"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("softflowd  %d records for %d uniflows: match",
+		truth.Total.Uniflows, truth.Total.Uniflows)
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
 	}
 }
 

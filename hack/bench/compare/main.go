@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -112,7 +113,31 @@ func runCompare(args []string, out io.Writer) error {
 	}
 	fmt.Fprintln(out)
 	printTable(out, truth, results)
+	printTruthCheck(out, truth, probes, results)
 	return nil
+}
+
+// printTruthCheck compares each probe's record count with the flows of the trace:
+// biflows for flowprobe, uniflows for softflowd and for flowprobe --split.
+func printTruthCheck(out io.Writer, truth groundTruth, probes []probe,
+	results map[string][]run) {
+	fmt.Fprintln(out, "\nRecords against the ground truth (last run):")
+	for _, p := range probes {
+		runs := results[p.name]
+		if len(runs) == 0 {
+			continue
+		}
+		want, kind := truth.Total.Flows, "biflows"
+		if p.name == "softflowd" || slices.Contains(p.args, "--split") {
+			want, kind = truth.Total.Uniflows, "uniflows"
+		}
+		got := runs[len(runs)-1].records
+		verdict := "match"
+		if got != want {
+			verdict = fmt.Sprintf("MISMATCH by %+d", got-want)
+		}
+		fmt.Fprintf(out, "  %-10s %d records for %d %s: %s\n", p.name, got, want, kind, verdict)
+	}
 }
 
 func readTruth(path string) (groundTruth, error) {

@@ -50,12 +50,24 @@ demo: build
 fuzz:
 	hack/fuzz.sh $(FUZZTIME)
 
+# The service reads /etc/flowprobe/flowprobe.yaml whatever PREFIX is; set SYSCONFDIR to
+# move it. An existing configuration file is never overwritten.
+install: SYSCONFDIR ?= /etc
+install: UNITDIR ?= $(PREFIX)/lib/systemd/system
+install: SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(NEMEADIR)
 	install -m 0755 bin/flowprobe $(DESTDIR)$(BINDIR)/flowprobe
 	@for t in $(NEMEATOOLS); do \
 		install -m 0755 bin/nemea/$$t $(DESTDIR)$(NEMEADIR)/$$t || exit 1; \
 	done
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/flowprobe
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		deploy/flowprobe.service > $(DESTDIR)$(UNITDIR)/flowprobe.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/flowprobe.service
+	install -m 0644 deploy/flowprobe.sysusers $(DESTDIR)$(SYSUSERSDIR)/flowprobe.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/flowprobe/flowprobe.yaml || \
+		install -m 0644 deploy/flowprobe.yaml $(DESTDIR)$(SYSCONFDIR)/flowprobe/flowprobe.yaml
 
 clean:
 	rm -rf bin

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(clang llvm libbpf-dev tshark nfdump libfixbuf-tools softflowd iproute2 tcpdump
-	openssl ca-certificates)
+	openssl ca-certificates make systemd)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,14 @@
 package gen
 
-import (
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // Generator produces the packets of one trace in time order. It is not safe for
 // concurrent use.
+//
+// Each flow has a start and a mean gap between its packets in virtual time,
+// counted in packet slots. The generator always sends the pending packet with the
+// earliest virtual time, and stamps it from its position in the trace and Rate: the
+// flows interleave as on a shared link while the packet rate stays exact.
 type Generator struct {
 	cfg   Config
 	rng   *rand.Rand

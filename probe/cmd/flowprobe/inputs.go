@@ -7,6 +7,7 @@ import (
 	"github.com/flowprobe/flowprobe/probe/afxdp"
 	"github.com/flowprobe/flowprobe/probe/capture"
 	"github.com/flowprobe/flowprobe/probe/pcapfile"
+	"github.com/flowprobe/flowprobe/probe/xdpsource"
 )
 
 // liveExportWait is how long a live capture waits for a full output queue; see
@@ -14,15 +15,18 @@ import (
 const liveExportWait = 2 * time.Second
 
 // liveModes are the values --mode accepts.
-var liveModes = []string{"afpacket", "afxdp"}
+var liveModes = []string{"afpacket", "afxdp", "xdp"}
 
 func openSource(o *options) (capture.Source, error) {
 	if o.trace != "" {
 		return pcapfile.Open(o.trace, pcapfile.Options{})
 	}
-	if o.mode == "afxdp" {
+	switch o.mode {
+	case "afxdp":
 		// One worker per RX queue of the interface.
 		return afxdp.New(afxdp.Options{Interface: o.iface})
+	case "xdp":
+		return xdpsource.New(xdpsource.Options{Interface: o.iface})
 	}
 	return afpacket.New(afpacket.Options{
 		Interface:   o.iface,

@@ -92,6 +92,8 @@ func TestUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	trace := "../../../testdata/pcap/ipfixprobe-dns.pcap"
+	// No case may capture on a real interface, even when validation lets it by.
+	const noIf = "fp-no-such-if"
 	cases := []struct {
 		name   string
 		args   []string
@@ -103,14 +105,16 @@ func TestUsage(t *testing.T) {
 			"flowprobe " + strings.TrimSpace(string(versionFile)), ""},
 		{"help lists exit codes", []string{"-h"}, exitOK, "Exit codes:", ""},
 		{"no input", nil, exitUsage, "", "no input"},
-		{"two inputs", []string{"-I", "lo", "-r", trace}, exitUsage, "", "exclude"},
+		{"two inputs", []string{"-I", noIf, "-r", trace}, exitUsage, "", "exclude"},
 		{"unknown flag", []string{"--frobnicate"}, exitUsage, "", "frobnicate"},
 		{"bad timeouts", []string{"-r", trace, "-t", "300"}, exitUsage, "", "ACTIVE:INACTIVE"},
 		{"timeout too long", []string{"-r", trace, "--active", "5h"}, exitUsage, "",
 			"at most"},
 		{"bad text format", []string{"-r", trace, "-o", "xml"}, exitUsage, "", `"xml"`},
-		{"unknown mode", []string{"-I", "lo", "--mode", "xdp"}, exitUsage, "", "xdp"},
-		{"afxdp with a filter", []string{"-I", "lo", "--mode", "afxdp", "-f", "udp"},
+		{"unknown mode", []string{"-I", noIf, "--mode", "pfring"}, exitUsage, "", "pfring"},
+		{"afxdp with a filter", []string{"-I", noIf, "--mode", "afxdp", "-f", "udp"},
+			exitUsage, "", "afpacket only"},
+		{"xdp with workers", []string{"-I", noIf, "--mode", "xdp", "-w", "2"},
 			exitUsage, "", "afpacket only"},
 		{"udp without collector", []string{"-r", trace, "-u"}, exitUsage, "", "-x"},
 		{"small cache", []string{"-r", trace, "-s", "3"}, exitUsage, "", "cache size"},

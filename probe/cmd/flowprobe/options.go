@@ -166,7 +166,7 @@ func parseArgs(args []string) (*options, error) {
 	case o.iface != "" && !slices.Contains(liveModes, o.mode):
 		return nil, usageError("--mode %q is not supported (available: %s)", o.mode,
 			strings.Join(liveModes, ", "))
-	case o.mode == "afxdp" && (o.filter != "" || o.workers != 1 || o.promiscuous):
+	case o.mode != "afpacket" && (o.filter != "" || o.workers != 1 || o.promiscuous):
 		return nil, usageError("-f, -w and --promisc apply to --mode afpacket only")
 	case o.active <= 0 || o.inactive <= 0 || o.finWait < 0:
 		return nil, usageError("timeouts must be positive (active %v, inactive %v, "+

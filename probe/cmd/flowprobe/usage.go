@@ -15,14 +15,16 @@ export them over IPFIX, as UniRec records over TRAP (NEMEA), or as text.
 Usage:
   flowprobe -I eth0 -i u:basicflow            live capture to a NEMEA TRAP interface
   flowprobe -I eth0 -x 127.0.0.1:4739 -u      live capture to an IPFIX collector over UDP
+  flowprobe -I eth0 --mode xdp -i u:flows     flows counted in the kernel (XDP)
   flowprobe -r trace.pcap -o csv:flows.csv    trace file to CSV
   flowprobe -r trace.pcap                     trace file to a table on standard output
 
 Input (one of):
   -I IFACE          capture live on IFACE (needs CAP_NET_RAW)
   -r FILE           read a pcap or pcapng file (gzip allowed); flows follow packet time
-  --mode MODE       live capture method: afpacket (default), or afxdp (one socket and
-                    worker per RX queue, through an XDP redirect program)
+  --mode MODE       live capture method: afpacket (default); afxdp (one socket and
+                    worker per RX queue, through an XDP redirect program); or xdp (flows
+                    counted in the kernel by an XDP program and read every second)
   -w N              afpacket workers, one socket each (default 1)
   -f FILTER         tcpdump-style capture filter (afpacket only)
   --promisc         put the interface into promiscuous mode (afpacket only)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
+	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
@@ -48,4 +50,33 @@ func logSummary(log *zerolog.Logger, st *engine.Stats) {
 			Uint64("failed", e.Failed).Uint64("dropped", e.Dropped).
 			Uint64("errors", e.Errors).Msg("output")
 	}
+}
+
+// progressInterval is how often -v -v logs the counters during a run.
+const progressInterval = 10 * time.Second
+
+// logProgress logs the engine's counters at debug level until ctx ends.
+func logProgress(ctx context.Context, log *zerolog.Logger, eng *engine.Engine) {
+	t := time.NewTicker(progressInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			st := eng.Stats()
+			log.Debug().Uint64("frames", st.Parser.Frames).
+				Uint64("flow_packets", st.Cache.Packets).Uint64("merged", st.Cache.Merged).
+				Int("flows_open", st.Cache.Active).Uint64("flows_exported",
+				sumFlows(&st)).Msg("progress")
+		}
+	}
+}
+
+func sumFlows(st *engine.Stats) uint64 {
+	var n uint64
+	for _, f := range st.Flows {
+		n += f
+	}
+	return n
 }

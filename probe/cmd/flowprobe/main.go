@@ -76,12 +76,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Stringer("inactive", eng.CacheConfig().InactiveTimeout).
 		Bool("biflow", !o.split).Bool("pipeline", cfg.Pipeline).Msg("started")
 
+	runCtx, endRun := context.WithCancel(ctx)
 	go func() {
-		<-ctx.Done()
-		log.Info().Msg("stopping: exporting the flows still open (a second signal " +
-			"quits at once)")
+		<-runCtx.Done()
+		if ctx.Err() != nil {
+			log.Info().Msg("stopping: exporting the flows still open (a second " +
+				"signal quits at once)")
+		}
 	}()
+	if log.GetLevel() <= zerolog.DebugLevel {
+		go logProgress(runCtx, &log, eng)
+	}
 	runErr := eng.Run(ctx)
+	endRun()
 	st := eng.Stats()
 	logSummary(&log, &st)
 	if runErr != nil {

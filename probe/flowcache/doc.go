@@ -14,7 +14,8 @@
 //     that the peer's FIN and the final ACK still count in the same biflow (with
 //     FINWait 0 the flow ends at the FIN, as ipfixprobe does, and the reply opens a new
 //     record); a SYN that reuses the ports of a closing flow ends it at once;
-//   - shutdown or end of a trace (EndForced): Flush.
+//   - shutdown or end of a trace (EndForced): Flush; a flow waiting out its FIN
+//     leaves as EndOfFlow then.
 //
 // A sweep walks a slice of the table every time packet time (or Advance) moves on, so
 // that a whole pass takes SweepPeriod; a flow expires at most SweepPeriod after its

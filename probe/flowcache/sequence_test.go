@@ -177,6 +177,11 @@ func TestSequences(t *testing.T) {
 		all: []want{{src: a, dst: b, packets: 1, packetsRev: 1, bytes: 60,
 			bytesRev: 40, reason: flow.EndOfFlow, tcpFlags: syn, tcpFlagsRev: rst | ack}},
 	}, {
+		name:  "a flow waiting out its fin at shutdown ends as end of flow",
+		steps: []step{send(a, b, tcp, 0, 52, ack), send(a, b, tcp, 1, 52, fin)},
+		all: []want{{src: a, dst: b, packets: 2, bytes: 104, reason: flow.EndOfFlow,
+			timeLast: 1, tcpFlags: fin}},
+	}, {
 		name: "a syn reusing the ports of a closing flow starts a new flow",
 		steps: []step{
 			send(a, b, tcp, 0, 52, fin), send(a, b, tcp, 0, 60, syn),

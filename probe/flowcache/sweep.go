@@ -92,14 +92,15 @@ func (c *Cache) Advance(now int64) {
 	c.emit()
 }
 
-// Flush ends every flow: those already over their deadline with their own reason,
-// the rest with EndForced, and hands all records to the sink. The cache stays usable.
+// Flush ends every flow: those already over their deadline, and TCP flows waiting
+// out their FIN, with their own reason, the rest with EndForced, and hands all
+// records to the sink. The cache stays usable.
 func (c *Cache) Flush() {
 	for s := range c.tags {
 		if c.tags[s] == 0 {
 			continue
 		}
-		if c.now >= c.slots[s].deadline {
+		if c.now >= c.slots[s].deadline || c.slots[s].rec.EndReason == flow.EndOfFlow {
 			c.expire(s, c.now)
 		} else {
 			c.release(s, flow.EndForced)

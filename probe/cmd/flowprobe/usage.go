@@ -62,7 +62,8 @@ Exit codes:
   3  an input or output could not be opened
   4  the run completed, but some flow records were not delivered (see the log)
 
-SIGINT and SIGTERM stop the capture; every flow still in the cache is exported with
-end reason "forced" and every output is flushed before flowprobe exits. A second
+SIGINT and SIGTERM stop the capture; every flow still in the cache is exported (end
+reason "forced", or "end" for a TCP flow that was closing) and every output is flushed
+before flowprobe exits. A second
 signal quits at once, losing what was not exported yet.
 `

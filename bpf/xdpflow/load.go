@@ -191,13 +191,30 @@ func permissionHint(err error) error {
 }
 
 // install points every slot of the outer array at the tables of set s. The kernel
-// waits for an RCU grace period on each update of an array of maps, so when install
-// returns no program still writes to the tables it replaced.
+// waits for an RCU grace period on a single update of an array of maps, so when
+// install returns no program still writes to the tables it replaced.
 func (o *Objects) install(s int) error {
-	for slot, m := range o.sets[s] {
-		if err := o.outer.Put(uint32(slot), m); err != nil {
-			return fmt.Errorf("install flow table %d: %w", slot, err)
+	// A single update waits for a grace period on every kernel; whether a batch
+	// update waits once, once per slot or not at all depends on the kernel version.
+	// So all slots but the first go in one batch, then the first alone: its grace
+	// period covers all of them, and a swap costs at most two grace periods on a
+	// recent kernel however many CPUs there are.
+	set := o.sets[s]
+	if n := len(set) - 1; n > 0 {
+		slots, fds := make([]uint32, n), make([]uint32, n)
+		for i, m := range set[1:] {
+			slots[i], fds[i] = uint32(i+1), uint32(m.FD())
 		}
+		if _, err := o.outer.BatchUpdate(slots, fds, nil); err != nil {
+			for i, m := range set[1:] {
+				if err := o.outer.Put(uint32(i+1), m); err != nil {
+					return fmt.Errorf("install flow table %d: %w", i+1, err)
+				}
+			}
+		}
+	}
+	if err := o.outer.Put(uint32(0), set[0]); err != nil {
+		return fmt.Errorf("install flow table 0: %w", err)
 	}
 	o.active = s
 	return nil

@@ -75,6 +75,7 @@ type Objects struct {
 	counters *ebpf.Map
 	frags    *ebpf.Map
 	sets     [2][]*ebpf.Map
+	drain    [2]*Tables // buffers for reading each set, made on first Swap
 	active   int
 }
 

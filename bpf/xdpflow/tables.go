@@ -41,7 +41,12 @@ func (o *Objects) Swap() (*Tables, error) {
 	return o.tables(old)
 }
 
+// tables returns the Tables of set s, made on first use and kept, so that draining
+// reuses its buffers.
 func (o *Objects) tables(s int) (*Tables, error) {
+	if o.drain[s] != nil {
+		return o.drain[s], nil
+	}
 	t := &Tables{maps: o.sets[s], perCPU: o.layout == PerCPUValues, cpus: 1}
 	if t.perCPU {
 		n, err := ebpf.PossibleCPU()
@@ -52,6 +57,7 @@ func (o *Objects) tables(s int) (*Tables, error) {
 	}
 	t.keys = make([]flow.Key, drainBatch)
 	t.values = make([]FlowCounters, drainBatch*t.cpus)
+	o.drain[s] = t
 	return t, nil
 }
 

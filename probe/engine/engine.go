@@ -64,8 +64,9 @@ func (e *Engine) CacheConfig() flowcache.Config { return e.cacheCfg }
 
 // Run captures until ctx is cancelled or the source ends, then flushes every cache,
 // drains, flushes and closes every exporter, and returns. It returns the source's
-// error and the exporters' close errors, nil when all went well. Export errors along
-// the way are counted (and given to Config.ExportError), not returned.
+// error, as a *CaptureError, joined with the exporters' close errors; nil when all
+// went well. Export errors along the way are counted (and given to
+// Config.ExportError), not returned.
 func (e *Engine) Run(ctx context.Context) error {
 	if e.ran.Swap(true) {
 		return errors.New("engine: Run called twice")
@@ -83,7 +84,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	runErr := e.src.Run(ctx, handlers)
 	if runErr != nil {
-		runErr = fmt.Errorf("capture: %w", runErr)
+		runErr = &CaptureError{Err: runErr}
 	}
 
 	// The source's workers have stopped, so their caches are ours to flush.
@@ -126,3 +127,12 @@ func (e *Engine) Stats() Stats {
 	}
 	return s
 }
+
+// CaptureError is the error that stopped the capture source. Records of the frames
+// captured before it were still exported.
+type CaptureError struct{ Err error }
+
+func (e *CaptureError) Error() string { return "capture: " + e.Err.Error() }
+
+// Unwrap returns the source's error.
+func (e *CaptureError) Unwrap() error { return e.Err }

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/flowprobe/flowprobe/probe/capture"
 	"github.com/flowprobe/flowprobe/probe/flow"
 	"github.com/flowprobe/flowprobe/probe/flowcache"
 	"github.com/flowprobe/flowprobe/probe/packet"
@@ -223,5 +226,31 @@ func TestLostRecordsCounted(t *testing.T) {
 	// Two batches of 5 lose 1 each, Close loses 2: 4 of 10 records lost.
 	if st.Failed != 4 || st.Records != 6 || st.Errors != 3 {
 		t.Fatalf("stats %+v, want 4 failed, 6 delivered, 3 errors", st)
+	}
+}
+
+// failingSource stops with an error after handing over its frames.
+type failingSource struct{ fakeSource }
+
+func (s *failingSource) Run(ctx context.Context, handlers []capture.Handler) error {
+	_ = s.fakeSource.Run(ctx, handlers)
+	return errors.New("record 7 is cut short")
+}
+
+func TestCaptureErrorStillExports(t *testing.T) {
+	frames, ipBytes := traffic(1, 4, 3)
+	rec := &recorder{}
+	e, err := New(&failingSource{fakeSource{frames: frames}}, []flow.Exporter{rec}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.Run(context.Background())
+	var ce *CaptureError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "record 7") {
+		t.Fatalf("Run returned %v, want a CaptureError with the cause", err)
+	}
+	if _, bytes := sum(rec.records); bytes != ipBytes || rec.closed != 1 {
+		t.Fatalf("after a capture error: %d of %d bytes exported, closed %d times", bytes,
+			ipBytes, rec.closed)
 	}
 }

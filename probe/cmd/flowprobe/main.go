@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/rs/zerolog"
@@ -77,9 +78,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Bool("biflow", !o.split).Bool("pipeline", cfg.Pipeline).Msg("started")
 
 	runCtx, endRun := context.WithCancel(ctx)
+	var finished atomic.Bool
 	go func() {
 		<-runCtx.Done()
-		if ctx.Err() != nil {
+		// main cancels ctx too once run has returned: stay quiet then.
+		if ctx.Err() != nil && !finished.Load() {
 			log.Info().Msg("stopping: exporting the flows still open (a second " +
 				"signal quits at once)")
 		}
@@ -88,21 +91,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		go logProgress(runCtx, &log, eng)
 	}
 	runErr := eng.Run(ctx)
+	finished.Store(true)
 	endRun()
 	st := eng.Stats()
 	logSummary(&log, &st)
+	return exitCode(&log, runErr, &st)
+}
+
+// exitCode logs what went wrong and picks the exit code: a capture error first, then
+// lost records (which an output's close error may have reported), then other errors.
+func exitCode(log *zerolog.Logger, runErr error, st *engine.Stats) int {
 	if runErr != nil {
 		log.Error().Err(runErr).Msg("run failed")
+	}
+	var captureErr *engine.CaptureError
+	if errors.As(runErr, &captureErr) {
 		return exitFailure
 	}
+	code := exitOK
 	for i, e := range st.Exporters {
 		if e.Dropped > 0 || e.Failed > 0 {
 			log.Error().Int("output", i).Uint64("dropped", e.Dropped).
 				Uint64("failed", e.Failed).Msg("flow records were not delivered")
-			return exitLoss
+			code = exitLoss
 		}
 	}
-	return exitOK
+	if code == exitOK && runErr != nil {
+		code = exitFailure
+	}
+	return code
 }
 
 // engineConfig turns the options into the engine's configuration.

@@ -137,3 +137,25 @@ func TestIPFIXOutput(t *testing.T) {
 		t.Fatalf("ipfixDump says:\n%s\nwant %q and no warnings", out, want)
 	}
 }
+
+// TestIPFIXCollectorAway exports over TCP to a port where nobody listens: the run
+// completes, the records are reported lost with their count, and the exit code says
+// so.
+func TestIPFIXCollectorAway(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // now nobody listens there
+
+	_, stderr, code := flowprobe(t, "-r", "../../../testdata/pcap/ipfixprobe-dns.pcap",
+		"-x", addr, "-v")
+	if code != exitLoss {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitLoss, stderr)
+	}
+	if !strings.Contains(stderr, "flow records were not delivered") ||
+		strings.Contains(stderr, `"failed":0,"dropped":0`) {
+		t.Fatalf("the loss is not logged with its count:\n%s", stderr)
+	}
+}

@@ -3,7 +3,7 @@ package main
 // Exit codes, listed in usageText.
 const (
 	exitOK      = 0
-	exitFailure = 1 // the run failed: capture error, or an output could not be closed
+	exitFailure = 1 // the capture failed, or an output failed to close without losing records
 	exitUsage   = 2 // the command line is wrong
 	exitSetup   = 3 // an input or output could not be opened
 	exitLoss    = 4 // the run completed but some flow records were not delivered

@@ -38,6 +38,9 @@ Outputs (any number, each may be repeated; a table on standard output when none)
   -O ID             IPFIX observation domain ID (default 0)
   -o FORMAT[:FILE]  text output: table, csv or json (one flow per line); standard output
                     when FILE is missing or "-"
+  A trace file is read at the pace of the slowest output, so no record is lost. A live
+  capture waits at most 2 s for an output that falls behind; then that output loses
+  records (counted and logged, exit code 4) rather than the capture losing packets.
 
 Flow cache:
   -t ACTIVE:INACTIVE  timeouts in seconds, flow_meter style (default 300:30)

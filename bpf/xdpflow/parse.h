@@ -20,6 +20,8 @@
  *
  *   - A later IP fragment takes the ports of its datagram's first fragment when that
  *     was seen recently (fragments.h), and counts with ports 0 otherwise.
+ *   - Tunnels are not decapsulated: GRE and VXLAN packets count as their outer flow,
+ *     as with probe/packet's Options.Decapsulate unset.
  */
 #ifndef FLOWPROBE_PARSE_H
 #define FLOWPROBE_PARSE_H

@@ -140,6 +140,14 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestLoadRefusesHugeFile(t *testing.T) {
+	_, err := Load("/dev/zero")
+	var ce *Error
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("got %v, want a size error", err)
+	}
+}
+
 func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "none.yaml"))
 	if !errors.Is(err, os.ErrNotExist) {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"strings"
@@ -36,11 +37,23 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// maxFileSize bounds what Load reads, so that a wrong path such as /dev/zero fails
+// instead of filling memory.
+const maxFileSize = 1 << 20
+
 // Load reads the file at path over Default. See Parse.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, &Error{File: path, Err: fmt.Errorf("larger than %d bytes", maxFileSize)}
 	}
 	return Parse(data, path)
 }

@@ -72,12 +72,12 @@ const maxCoarseGap = (1 << 14) * int64(time.Second)
 // unless precise is set.
 func (c *Cache) sweepSlice(from, to int, now int64, precise bool) {
 	nowSec := coarseSeconds(now)
-	for s := from * Ways; s < to*Ways; s++ {
-		t := c.tags[s]
+	base := from * Ways
+	for i, t := range c.tags[base : to*Ways] {
 		if t == 0 || !precise && int16(nowSec-uint16(t)) < 0 {
 			continue
 		}
-		if now >= c.slots[s].deadline {
+		if s := base + i; now >= c.slots[s].deadline {
 			c.expire(s, now)
 		}
 	}

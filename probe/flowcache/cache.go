@@ -141,7 +141,7 @@ func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bo
 		}
 		if ts >= c.slots[s].deadline || r.EndReason == flow.EndOfFlow &&
 			tcpFlags&(flow.TCPSyn|flow.TCPAck) == flow.TCPSyn {
-			c.expire(s, ts)
+			c.expire(s)
 			return -1, false
 		}
 		return s, reverse
@@ -201,7 +201,7 @@ func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 	c.slots[slot].deadline = deadline
 	c.tags[slot] = c.tags[slot]&^0xffff | uint32(coarseSeconds(deadline))
 	if deadline <= c.now { // due already, by the cache clock
-		c.expire(slot, c.now)
+		c.expire(slot)
 	}
 }
 
@@ -214,13 +214,15 @@ func hashTag(h uint64) uint32 { return uint32(h>>48) | 1 }
 // apart.
 func coarseSeconds(t int64) uint16 { return uint16(t / int64(time.Second)) }
 
-// expire exports the flow in slot with the reason its state gives at time now.
-func (c *Cache) expire(slot int, now int64) {
+// expire exports the flow in slot, which is due. Its reason is that of the deadline
+// it reached first, whatever the time now, so that a late sweep or a jump in packet
+// time gives the same records.
+func (c *Cache) expire(slot int) {
 	r := &c.slots[slot].rec
 	reason := r.EndReason
 	if reason != flow.EndOfFlow {
 		reason = flow.EndActive
-		if now-r.TimeLast >= c.inactiveNs {
+		if r.TimeLast+c.inactiveNs <= r.TimeFirst+c.activeNs {
 			reason = flow.EndIdle
 		}
 	}
@@ -231,7 +233,7 @@ func (c *Cache) expire(slot int, now int64) {
 // it was due anyway, else with EndLackOfResource.
 func (c *Cache) evict(slot int, now int64) {
 	if now >= c.slots[slot].deadline {
-		c.expire(slot, now)
+		c.expire(slot)
 		return
 	}
 	c.release(slot, flow.EndLackOfResource)

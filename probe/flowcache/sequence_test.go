@@ -120,6 +120,19 @@ func TestSequences(t *testing.T) {
 				timeFirst: 20, timeLast: 40},
 		},
 	}, {
+		name: "a flow swept long after its active deadline still ends as active",
+		steps: func() []step {
+			var s []step
+			for i := int64(0); i <= 290; i += 10 {
+				s = append(s, send(a, b, udp, i, 10, 0))
+			}
+			return append(s, tick(1000))
+		}(),
+		early: []want{{src: a, dst: b, packets: 30, bytes: 300, reason: flow.EndActive,
+			timeLast: 290}},
+		all: []want{{src: a, dst: b, packets: 30, bytes: 300, reason: flow.EndActive,
+			timeLast: 290}},
+	}, {
 		name:  "a jump of ten hours in packet time expires idle flows on the next tick",
 		steps: []step{send(a, b, udp, 0, 50, 0), tick(1), tick(36000)},
 		early: []want{{src: a, dst: b, packets: 1, bytes: 50, reason: flow.EndIdle}},

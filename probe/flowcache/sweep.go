@@ -78,7 +78,7 @@ func (c *Cache) sweepSlice(from, to int, now int64, precise bool) {
 			continue
 		}
 		if s := base + i; now >= c.slots[s].deadline {
-			c.expire(s, now)
+			c.expire(s)
 		}
 	}
 }
@@ -101,7 +101,7 @@ func (c *Cache) Flush() {
 			continue
 		}
 		if c.now >= c.slots[s].deadline || c.slots[s].rec.EndReason == flow.EndOfFlow {
-			c.expire(s, c.now)
+			c.expire(s)
 		} else {
 			c.release(s, flow.EndForced)
 		}

@@ -1,8 +1,11 @@
 package flowcache
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"reflect"
+	"sort"
 	"testing"
 	"time"
 
@@ -126,4 +129,33 @@ func TestVLANInKey(t *testing.T) {
 		t.Fatalf("packets by VLAN %v in %d records, want 0:1 42:2 10:1 in 3", got,
 			len(col.records))
 	}
+}
+
+// TestSweepPeriodChangesNoRecord runs the same traffic through caches that sweep
+// often and rarely: the records must be the same, only their order may differ.
+func TestSweepPeriodChangesNoRecord(t *testing.T) {
+	run := func(period time.Duration) []string {
+		c, col := newCache(t, Config{Capacity: 256, ActiveTimeout: 20 * time.Second,
+			InactiveTimeout: 3 * time.Second, SweepPeriod: period})
+		rng := rand.New(rand.NewPCG(5, 6))
+		at := t0
+		for range 20000 {
+			at += int64(rng.IntN(int(sec / 20)))
+			p := randomPacket(rng, at)
+			c.Update(&p)
+		}
+		c.Flush()
+		lines := make([]string, len(col.records))
+		for i, r := range col.records {
+			lines[i] = fmt.Sprintf("%+v", r)
+		}
+		sort.Strings(lines)
+		return lines
+	}
+	often, rarely := run(10*time.Millisecond), run(time.Hour)
+	if !reflect.DeepEqual(often, rarely) {
+		t.Fatalf("sweeping every 10 ms gives %d records, every hour %d, and they differ",
+			len(often), len(rarely))
+	}
+	t.Logf("%d records either way", len(often))
 }

@@ -14,6 +14,9 @@ import (
 // engine.Config.DropAfter.
 const liveExportWait = 2 * time.Second
 
+// traceSweepPeriod is the flow cache's sweep period for trace files.
+const traceSweepPeriod = 10 * time.Second
+
 // liveModes are the values --mode accepts.
 var liveModes = []string{"afpacket", "afxdp", "xdp"}
 

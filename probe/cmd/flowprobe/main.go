@@ -138,6 +138,11 @@ func engineConfig(o *options, log *zerolog.Logger) engine.Config {
 		cfg.Cache.FINWait = -1 // the cache reads 0 as its default
 	}
 	cfg.Cache.Split = o.split
+	if o.trace != "" {
+		// A trace replays many seconds of packet time per second, and how soon a
+		// due flow is swept changes no record, only when it is written.
+		cfg.Cache.SweepPeriod = traceSweepPeriod
+	}
 	cfg.Parser.Decapsulate = o.decap
 	if o.iface != "" {
 		// A live capture cannot wait for a stuck output without losing packets in

@@ -44,11 +44,12 @@ type Collector struct {
 // NewCollector returns a Collector over opts.
 func NewCollector(opts Options) *Collector { return &Collector{opts: opts} }
 
-// NewRegistry returns a registry holding c and the standard Go runtime and process
-// collectors.
-func NewRegistry(c *Collector) *prometheus.Registry {
+// NewRegistry returns a registry holding cs and the standard Go runtime and process
+// collectors. More collectors may be registered later, even while it is served.
+func NewRegistry(cs ...prometheus.Collector) *prometheus.Registry {
 	r := prometheus.NewRegistry()
-	r.MustRegister(c, collectors.NewGoCollector(),
+	r.MustRegister(cs...)
+	r.MustRegister(collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }

@@ -3,7 +3,7 @@
 # side (bpffs). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(clang llvm libbpf-dev tshark nfdump libfixbuf-tools softflowd iproute2 tcpdump
+packages=(clang llvm libbpf-dev tshark nfdump libfixbuf-tools softflowd iproute2 tcpdump tcpreplay
 	openssl ca-certificates make systemd)
 
 missing=()

@@ -5,9 +5,10 @@
  * flowprobe's XDP fast path: parse each frame up to L4, add it to this CPU's flow
  * table, and let the frame pass (or drop it when the port is a pure sensor port).
  *
- * Every frame ends in exactly one place: a flow table entry, a ring buffer event
- * (table full), the "ring lost" counter (table and ring buffer full), or one of the
- * unparsed counters. User space relies on that sum to prove nothing was lost.
+ * Every frame ends in exactly one place: a flow table entry, an AF_XDP socket (the
+ * "redirected" counter), a ring buffer event (table full), the "ring lost" counter
+ * (table and ring buffer full), or one of the unparsed counters. User space relies on
+ * that sum to prove nothing was lost.
  *
  * Built twice by bpf2go: with FLOW_PERCPU_HASH the table is one BPF_MAP_TYPE_PERCPU_HASH
  * (keys shared by all CPUs, values per CPU); without it every CPU owns a plain
@@ -31,6 +32,13 @@ const volatile __u8 cfg_drop = 0;
  * costs far less but lags by up to one kernel tick (1 to 10 ms), so a flow's last
  * time may come out up to one tick early. */
 const volatile __u8 cfg_precise_time = 0;
+
+/* Set by user space before loading: how many packets of each flow (each direction)
+ * go whole to the AF_XDP socket of their RX queue instead of into the tables. 0 sends
+ * none, REDIRECT_ALL every frame, parsed or not. */
+const volatile __u32 cfg_redirect_first = 0;
+
+#define REDIRECT_ALL 0xffffffff
 
 /* Clang 14 describes the key and value of an inner map only as forward declarations,
  * which the loader cannot size. These unused globals put the full structs into BTF. */
@@ -68,12 +76,66 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* AF_XDP sockets by RX queue, stored by user space. A queue beyond the map or without
+ * a socket makes the redirect fail, and the frame is counted here instead. */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsks SEC(".maps");
+
+/* How many packets of a flow have gone to a socket. It lives outside the flow tables so
+ * that it survives their swaps: a flow's first packets go to user space once, not once
+ * per drain interval. An LRU map is safe here: forgetting a flow only sends it to user
+ * space again for up to cfg_redirect_first packets, and every packet is still counted
+ * in exactly one place. User space sizes it; one entry when nothing is redirected. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct flow_key);
+	__type(value, __u32);
+} redirected SEC(".maps");
+
 static __always_inline void count(__u32 index)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &index);
 
 	if (c)
 		*c += 1;
+}
+
+/* redirect hands the frame to the socket of its RX queue and reports whether a socket
+ * took it. bpf_redirect_map only looks the socket up; a frame the socket cannot take
+ * afterwards (RX ring full, no free UMEM frame) is dropped by the kernel and counted in
+ * the socket's statistics (XDP_STATISTICS), which user space reports. */
+static __always_inline int redirect(struct xdp_md *ctx)
+{
+	if (bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS) == XDP_REDIRECT) {
+		count(CNT_REDIRECTED);
+		return 1;
+	}
+	count(CNT_NO_SOCKET);
+	return 0;
+}
+
+/* redirect_first redirects the frame when its flow has sent fewer than
+ * cfg_redirect_first packets to user space. Two CPUs racing on a new flow may each
+ * send one packet too many; that costs user space a packet, not a count. */
+static __always_inline int redirect_first(struct xdp_md *ctx, struct flow_key *key)
+{
+	__u32 *sent = bpf_map_lookup_elem(&redirected, key);
+	__u32 one = 1;
+
+	if (sent && *sent >= cfg_redirect_first)
+		return 0;
+	if (!redirect(ctx))
+		return 0;
+	if (sent)
+		__sync_fetch_and_add(sent, 1);
+	else
+		bpf_map_update_elem(&redirected, key, &one, BPF_ANY);
+	return 1;
 }
 
 static __always_inline void *current_table(void)
@@ -173,10 +235,16 @@ int flowprobe_xdp(struct xdp_md *ctx)
 	struct ethhdr *eth = 0;
 	int err;
 
+	if (cfg_redirect_first == REDIRECT_ALL && redirect(ctx))
+		return XDP_REDIRECT;
+
 	err = parse(ctx, &key, &info, &eth);
 	if (err) {
 		count(err);
 	} else if (eth) {
+		if (cfg_redirect_first != 0 && cfg_redirect_first != REDIRECT_ALL &&
+		    redirect_first(ctx, &key))
+			return XDP_REDIRECT;
 		if (info.l4_missing)
 			count(CNT_L4_MISSING);
 		account(&key, &info, eth);

@@ -55,6 +55,8 @@ enum counter {
 	CNT_BAD_HEADER,     /* unparsed: wrong IP version or IPv4 lengths, bad PPPoE header */
 	CNT_UNSUPPORTED,    /* unparsed: too many VLAN tags or MPLS labels, MPLS pseudowire */
 	CNT_L4_MISSING,     /* counted in a flow, but with its transport header missing */
+	CNT_REDIRECTED,     /* handed to the AF_XDP socket of the frame's RX queue */
+	CNT_NO_SOCKET,      /* meant for a socket, but its queue had none: counted here */
 	CNT_MAX,
 };
 

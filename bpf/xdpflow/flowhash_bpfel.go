@@ -85,7 +85,9 @@ const (
 	flowHashMapCounters         = "counters"
 	flowHashMapFragments        = "fragments"
 	flowHashMapOverflow         = "overflow"
+	flowHashMapRedirected       = "redirected"
 	flowHashMapTables           = "tables"
+	flowHashMapXsks             = "xsks"
 	flowHashProgFlowprobeXdp    = "flowprobe_xdp"
 	flowHashVarBtfFlowCounters  = "btf_flow_counters"
 	flowHashVarBtfFlowKey       = "btf_flow_key"
@@ -93,6 +95,7 @@ const (
 	flowHashVarCfgDrop          = "cfg_drop"
 	flowHashVarCfgFragTimeoutNs = "cfg_frag_timeout_ns"
 	flowHashVarCfgPreciseTime   = "cfg_precise_time"
+	flowHashVarCfgRedirectFirst = "cfg_redirect_first"
 )
 
 // loadFlowHash returns the embedded CollectionSpec for flowHash.
@@ -144,10 +147,12 @@ type flowHashProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowHashMapSpecs struct {
-	Counters  *ebpf.MapSpec `ebpf:"counters"`
-	Fragments *ebpf.MapSpec `ebpf:"fragments"`
-	Overflow  *ebpf.MapSpec `ebpf:"overflow"`
-	Tables    *ebpf.MapSpec `ebpf:"tables"`
+	Counters   *ebpf.MapSpec `ebpf:"counters"`
+	Fragments  *ebpf.MapSpec `ebpf:"fragments"`
+	Overflow   *ebpf.MapSpec `ebpf:"overflow"`
+	Redirected *ebpf.MapSpec `ebpf:"redirected"`
+	Tables     *ebpf.MapSpec `ebpf:"tables"`
+	Xsks       *ebpf.MapSpec `ebpf:"xsks"`
 }
 
 // flowHashVariableSpecs contains global variables before they are loaded into the kernel.
@@ -160,6 +165,7 @@ type flowHashVariableSpecs struct {
 	CfgDrop          *ebpf.VariableSpec `ebpf:"cfg_drop"`
 	CfgFragTimeoutNs *ebpf.VariableSpec `ebpf:"cfg_frag_timeout_ns"`
 	CfgPreciseTime   *ebpf.VariableSpec `ebpf:"cfg_precise_time"`
+	CfgRedirectFirst *ebpf.VariableSpec `ebpf:"cfg_redirect_first"`
 }
 
 // flowHashObjects contains all objects after they have been loaded into the kernel.
@@ -182,10 +188,12 @@ func (o *flowHashObjects) Close() error {
 //
 // It can be passed to loadFlowHashObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowHashMaps struct {
-	Counters  *ebpf.Map `ebpf:"counters"`
-	Fragments *ebpf.Map `ebpf:"fragments"`
-	Overflow  *ebpf.Map `ebpf:"overflow"`
-	Tables    *ebpf.Map `ebpf:"tables"`
+	Counters   *ebpf.Map `ebpf:"counters"`
+	Fragments  *ebpf.Map `ebpf:"fragments"`
+	Overflow   *ebpf.Map `ebpf:"overflow"`
+	Redirected *ebpf.Map `ebpf:"redirected"`
+	Tables     *ebpf.Map `ebpf:"tables"`
+	Xsks       *ebpf.Map `ebpf:"xsks"`
 }
 
 func (m *flowHashMaps) Close() error {
@@ -193,7 +201,9 @@ func (m *flowHashMaps) Close() error {
 		m.Counters,
 		m.Fragments,
 		m.Overflow,
+		m.Redirected,
 		m.Tables,
+		m.Xsks,
 	)
 }
 
@@ -207,6 +217,7 @@ type flowHashVariables struct {
 	CfgDrop          *ebpf.Variable `ebpf:"cfg_drop"`
 	CfgFragTimeoutNs *ebpf.Variable `ebpf:"cfg_frag_timeout_ns"`
 	CfgPreciseTime   *ebpf.Variable `ebpf:"cfg_precise_time"`
+	CfgRedirectFirst *ebpf.Variable `ebpf:"cfg_redirect_first"`
 }
 
 // flowHashPrograms contains all programs after they have been loaded into the kernel.

@@ -85,7 +85,9 @@ const (
 	flowPercpuMapCounters         = "counters"
 	flowPercpuMapFragments        = "fragments"
 	flowPercpuMapOverflow         = "overflow"
+	flowPercpuMapRedirected       = "redirected"
 	flowPercpuMapTables           = "tables"
+	flowPercpuMapXsks             = "xsks"
 	flowPercpuProgFlowprobeXdp    = "flowprobe_xdp"
 	flowPercpuVarBtfFlowCounters  = "btf_flow_counters"
 	flowPercpuVarBtfFlowKey       = "btf_flow_key"
@@ -93,6 +95,7 @@ const (
 	flowPercpuVarCfgDrop          = "cfg_drop"
 	flowPercpuVarCfgFragTimeoutNs = "cfg_frag_timeout_ns"
 	flowPercpuVarCfgPreciseTime   = "cfg_precise_time"
+	flowPercpuVarCfgRedirectFirst = "cfg_redirect_first"
 )
 
 // loadFlowPercpu returns the embedded CollectionSpec for flowPercpu.
@@ -144,10 +147,12 @@ type flowPercpuProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowPercpuMapSpecs struct {
-	Counters  *ebpf.MapSpec `ebpf:"counters"`
-	Fragments *ebpf.MapSpec `ebpf:"fragments"`
-	Overflow  *ebpf.MapSpec `ebpf:"overflow"`
-	Tables    *ebpf.MapSpec `ebpf:"tables"`
+	Counters   *ebpf.MapSpec `ebpf:"counters"`
+	Fragments  *ebpf.MapSpec `ebpf:"fragments"`
+	Overflow   *ebpf.MapSpec `ebpf:"overflow"`
+	Redirected *ebpf.MapSpec `ebpf:"redirected"`
+	Tables     *ebpf.MapSpec `ebpf:"tables"`
+	Xsks       *ebpf.MapSpec `ebpf:"xsks"`
 }
 
 // flowPercpuVariableSpecs contains global variables before they are loaded into the kernel.
@@ -160,6 +165,7 @@ type flowPercpuVariableSpecs struct {
 	CfgDrop          *ebpf.VariableSpec `ebpf:"cfg_drop"`
 	CfgFragTimeoutNs *ebpf.VariableSpec `ebpf:"cfg_frag_timeout_ns"`
 	CfgPreciseTime   *ebpf.VariableSpec `ebpf:"cfg_precise_time"`
+	CfgRedirectFirst *ebpf.VariableSpec `ebpf:"cfg_redirect_first"`
 }
 
 // flowPercpuObjects contains all objects after they have been loaded into the kernel.
@@ -182,10 +188,12 @@ func (o *flowPercpuObjects) Close() error {
 //
 // It can be passed to loadFlowPercpuObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowPercpuMaps struct {
-	Counters  *ebpf.Map `ebpf:"counters"`
-	Fragments *ebpf.Map `ebpf:"fragments"`
-	Overflow  *ebpf.Map `ebpf:"overflow"`
-	Tables    *ebpf.Map `ebpf:"tables"`
+	Counters   *ebpf.Map `ebpf:"counters"`
+	Fragments  *ebpf.Map `ebpf:"fragments"`
+	Overflow   *ebpf.Map `ebpf:"overflow"`
+	Redirected *ebpf.Map `ebpf:"redirected"`
+	Tables     *ebpf.Map `ebpf:"tables"`
+	Xsks       *ebpf.Map `ebpf:"xsks"`
 }
 
 func (m *flowPercpuMaps) Close() error {
@@ -193,7 +201,9 @@ func (m *flowPercpuMaps) Close() error {
 		m.Counters,
 		m.Fragments,
 		m.Overflow,
+		m.Redirected,
 		m.Tables,
+		m.Xsks,
 	)
 }
 
@@ -207,6 +217,7 @@ type flowPercpuVariables struct {
 	CfgDrop          *ebpf.Variable `ebpf:"cfg_drop"`
 	CfgFragTimeoutNs *ebpf.Variable `ebpf:"cfg_frag_timeout_ns"`
 	CfgPreciseTime   *ebpf.Variable `ebpf:"cfg_precise_time"`
+	CfgRedirectFirst *ebpf.Variable `ebpf:"cfg_redirect_first"`
 }
 
 // flowPercpuPrograms contains all programs after they have been loaded into the kernel.

@@ -55,7 +55,24 @@ type Config struct {
 	// FragmentTimeout is how long a first fragment's ports stay usable for later
 	// fragments; 30 s when 0.
 	FragmentTimeout time.Duration
+	// RedirectFirst is how many packets of each flow direction the program hands
+	// whole to the AF_XDP socket of their RX queue (stored in Objects.XSKMap)
+	// instead of counting them: 0 none, RedirectAll every frame, parsed or not.
+	// Redirected frames leave the kernel's network stack, and user space must parse
+	// and count them; a frame whose queue has no socket is counted in the tables.
+	// The program remembers what it sent per flow in an LRU map of TableEntries
+	// entries, apart from the tables so that it survives their swaps; a flow it
+	// forgot sends its next RedirectFirst packets again, so a host with more live
+	// flows than that may see more than RedirectFirst packets of a flow.
+	RedirectFirst uint32
 }
+
+// RedirectAll as Config.RedirectFirst sends every frame to user space.
+const RedirectAll = ^uint32(0)
+
+// MaxRedirectQueues is the number of RX queues Objects.XSKMap has entries for; frames
+// of higher queues are counted in the kernel.
+const MaxRedirectQueues = 256
 
 const defaultTableEntries = 65536
 
@@ -69,11 +86,15 @@ type Objects struct {
 	Program *ebpf.Program
 	// Ring is the ring buffer of PacketEvents for frames that found their table full.
 	Ring *ebpf.Map
+	// XSKMap takes the AF_XDP socket of each RX queue, keyed by queue number, for
+	// the frames Config.RedirectFirst sends to user space.
+	XSKMap *ebpf.Map
 
 	layout   Layout
 	outer    *ebpf.Map
 	counters *ebpf.Map
 	frags    *ebpf.Map
+	sent     *ebpf.Map // packets redirected per flow
 	sets     [2][]*ebpf.Map
 	drain    [2]*Tables // buffers for reading each set, made on first Swap
 	active   int
@@ -109,6 +130,14 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 	if cfg.RingBytes != 0 {
 		spec.Maps["overflow"].MaxEntries = cfg.RingBytes
 	}
+	if cfg.RedirectFirst != 0 {
+		spec.Maps["redirected"].MaxEntries = entries
+		if err := spec.Variables["cfg_redirect_first"].Set(cfg.RedirectFirst); err != nil {
+			return nil, fmt.Errorf("set redirect count: %w", err)
+		}
+	} else {
+		spec.Maps["redirected"].MaxEntries = 1 // unused; the smallest map will do
+	}
 	if cfg.FragmentEntries != 0 {
 		spec.Maps["fragments"].MaxEntries = cfg.FragmentEntries
 	}
@@ -137,6 +166,8 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 		Overflow *ebpf.Map     `ebpf:"overflow"`
 		Counters *ebpf.Map     `ebpf:"counters"`
 		Frags    *ebpf.Map     `ebpf:"fragments"`
+		XSKs     *ebpf.Map     `ebpf:"xsks"`
+		Sent     *ebpf.Map     `ebpf:"redirected"`
 	}
 	if err := spec.LoadAndAssign(&objs, nil); err != nil {
 		return nil, permissionHint(fmt.Errorf("load xdp flow program: %w", err))
@@ -148,6 +179,8 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 		outer:    objs.Tables,
 		counters: objs.Counters,
 		frags:    objs.Frags,
+		XSKMap:   objs.XSKs,
+		sent:     objs.Sent,
 	}
 
 	for s := range o.sets {
@@ -243,7 +276,8 @@ func (o *Objects) Counters() (Counters, error) {
 // alive until they are closed themselves.
 func (o *Objects) Close() error {
 	var errs []error
-	closers := []interface{ Close() error }{o.Program, o.Ring, o.outer, o.counters, o.frags}
+	closers := []interface{ Close() error }{o.Program, o.Ring, o.outer, o.counters, o.frags,
+		o.XSKMap, o.sent}
 	for _, set := range o.sets {
 		for _, m := range set {
 			closers = append(closers, m)

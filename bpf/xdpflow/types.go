@@ -57,7 +57,10 @@ type Counter uint32
 // found their table full. The unparsed counters count frames that are no flow packet,
 // with the reasons of the user-space parser (probe/packet.Reason). CounterL4Missing
 // counts flow packets whose transport header was cut short: they are in the tables
-// too, with ports 0.
+// too, with ports 0. CounterRedirected counts frames handed to an AF_XDP socket
+// (Config.RedirectFirst), which user space parses and counts; CounterNoSocket counts
+// frames that were to go to a socket but found none on their RX queue, and so were
+// counted in the tables (or unparsed counters) like any other.
 const (
 	CounterTableFull   Counter = iota // sent to the ring buffer because the table was full
 	CounterRingLost                   // lost: table full and ring buffer full
@@ -66,12 +69,14 @@ const (
 	CounterBadHeader                  // unparsed: bad IP version or IPv4 lengths, bad PPPoE
 	CounterUnsupported                // unparsed: too many VLAN tags or MPLS labels, pseudowire
 	CounterL4Missing                  // accounted, but the transport header was missing
+	CounterRedirected                 // handed to an AF_XDP socket, for user space to count
+	CounterNoSocket                   // meant for a socket, but none on its queue: counted
 	NumCounters
 )
 
 var counterNames = [NumCounters]string{
 	"table_full", "ring_lost", "not_ip", "truncated", "bad_header", "unsupported",
-	"l4_missing",
+	"l4_missing", "redirected", "no_socket",
 }
 
 // String returns the counter's metric-friendly name.
@@ -85,11 +90,11 @@ func (c Counter) String() string {
 // Counters holds the program's counters summed over all CPUs, indexed by Counter.
 type Counters [NumCounters]uint64
 
-// NotAccounted returns how many frames did not reach a flow table: those sent to the
-// ring buffer, those lost, and those not parsed. Frames seen by the program equal
-// this plus the packets counted in the tables.
+// NotAccounted returns how many frames did not reach a flow table: those sent to an
+// AF_XDP socket, those sent to the ring buffer, those lost, and those not parsed.
+// Frames seen by the program equal this plus the packets counted in the tables.
 func (c *Counters) NotAccounted() uint64 {
-	return c[CounterTableFull] + c[CounterRingLost] + c.Unparsed()
+	return c[CounterRedirected] + c[CounterTableFull] + c[CounterRingLost] + c.Unparsed()
 }
 
 // Unparsed returns how many frames were no flow packet, for any reason.

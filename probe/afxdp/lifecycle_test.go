@@ -254,3 +254,39 @@ func TestCloseUnderLoad(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+func TestPromiscuousWhileOpen(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	promiscuity := func() int {
+		var n int
+		err := h.Probe.Do(func() error {
+			l, err := netlink.LinkByName(h.Probe.Link)
+			if err == nil {
+				n = l.Attrs().Promisc
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var s *Source
+	err := h.Probe.Do(func() (err error) {
+		s, err = New(Options{Interface: h.Probe.Link, Promiscuous: true})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := promiscuity(); n != 1 {
+		t.Errorf("promiscuity %d while the source is open, want 1", n)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := promiscuity(); n != 0 {
+		t.Errorf("promiscuity %d after Close, want 0", n)
+	}
+}

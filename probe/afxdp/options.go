@@ -48,6 +48,9 @@ type Options struct {
 	Queues []int
 	// Bind chooses zero-copy or copy mode; BindAuto by default.
 	Bind BindMode
+	// Promiscuous puts the interface into promiscuous mode while the source is
+	// open, as a mirror port needs: XDP only sees the frames the NIC accepts.
+	Promiscuous bool
 
 	// XSKMap is an XSKMAP through which the caller's own XDP program redirects
 	// frames, with bpf_redirect_map(&map, ctx->rx_queue_index, XDP_PASS) or the

@@ -53,6 +53,8 @@ type Source struct {
 	// wake is an eventfd that every worker polls besides its socket; writing to it
 	// makes them all return.
 	wake int
+	// promisc holds the interface in promiscuous mode while open; -1 when not.
+	promisc int
 
 	// closing tells busy workers, which do not look at wake between batches, to
 	// return.
@@ -84,7 +86,7 @@ func New(opts Options) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("afxdp: %w", err)
 	}
-	s := &Source{opts: o, wake: -1}
+	s := &Source{opts: o, wake: -1, promisc: -1}
 	if err := s.open(); err != nil {
 		return nil, errors.Join(fmt.Errorf("afxdp on %s: %w", o.Interface, err), s.Close())
 	}
@@ -126,6 +128,11 @@ func (s *Source) open() error {
 			return err
 		}
 		s.socks = append(s.socks, sock)
+	}
+	if s.opts.Promiscuous {
+		if s.promisc, err = enterPromiscuous(s.ifindex); err != nil {
+			return err
+		}
 	}
 	s.counts = make([]workerCounts, len(s.socks))
 	s.mode = BindZeroCopy
@@ -287,6 +294,10 @@ func (s *Source) Close() error {
 	if s.wake >= 0 {
 		errs = append(errs, unix.Close(s.wake))
 		s.wake = -1
+	}
+	if s.promisc >= 0 {
+		errs = append(errs, unix.Close(s.promisc))
+		s.promisc = -1
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("afxdp on %s: %w", s.opts.Interface, err)

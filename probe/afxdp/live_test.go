@@ -2,6 +2,7 @@ package afxdp
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,60 @@ func TestRunAgain(t *testing.T) {
 				t.Fatalf("round %d: frame %d of another round", round, seq)
 			}
 		}
+	}
+}
+
+func TestDrainTakesEveryWaitingFrame(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	s := openSource(t, &h.Probe, Options{})
+
+	// Drain refuses to share the sockets with a running Run.
+	running := collectors(1)
+	r := start(s, running)
+	for deadline := time.Now().Add(2 * time.Second); len(running[0].ticksSoFar()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not tick within 2 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cs := collectors(1)
+	err := s.Drain([]capture.Handler{cs[0]})
+	if err == nil || !strings.Contains(err.Error(), "already running") {
+		t.Fatalf("Drain while Run runs: %v", err)
+	}
+	r.stop(t)
+
+	const n = 1000
+	sent := make([][]byte, n)
+	for i := range sent {
+		sent[i] = testFrame(t, &h.Peer, 40000, uint32(i))
+	}
+	if err := h.Peer.Inject(sent...); err != nil {
+		t.Fatal(err)
+	}
+	// The receiving kernel may still be at work after Inject returned; Drain takes
+	// what has arrived, so it is repeated until everything has.
+	for deadline := time.Now().Add(3 * time.Second); cs[0].count() < n; {
+		if err := s.Drain([]capture.Handler{cs[0]}); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("drained %d of %d frames", cs[0].count(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	seen := make([]int, n)
+	for _, f := range cs[0].frames {
+		seq, _ := seqOf(f.Data)
+		seen[seq]++
+	}
+	for seq, c := range seen {
+		if c != 1 {
+			t.Fatalf("frame %d drained %d times", seq, c)
+		}
+	}
+	if len(cs[0].ticks) != 0 {
+		t.Errorf("Drain called Tick %d times", len(cs[0].ticks))
 	}
 }

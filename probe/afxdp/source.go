@@ -62,6 +62,7 @@ type Source struct {
 
 	mu      sync.Mutex
 	running sync.WaitGroup
+	busy    bool // Run or Drain is using the sockets
 	closed  bool
 	total   Stats // kernel counters of closed sockets
 }
@@ -186,18 +187,10 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 		return fmt.Errorf("afxdp on %s: need %d handlers, got %d", s.opts.Interface,
 			len(s.socks), len(handlers))
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return fmt.Errorf("afxdp on %s: source is closed", s.opts.Interface)
+	if err := s.begin(); err != nil {
+		return err
 	}
-	// A wake-up left from the previous Run would stop this one at once. It is drained
-	// under the lock so that a wake-up from a concurrent Close is never lost.
-	var drain [8]byte
-	_, _ = unix.Read(s.wake, drain[:])
-	s.running.Add(1)
-	s.mu.Unlock()
-	defer s.running.Done()
+	defer s.end()
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -225,6 +218,32 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 		return fmt.Errorf("afxdp on %s: %w", s.opts.Interface, err)
 	}
 	return nil
+}
+
+// begin claims the sockets for one Run or Drain.
+func (s *Source) begin() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return fmt.Errorf("afxdp on %s: source is closed", s.opts.Interface)
+	case s.busy:
+		return fmt.Errorf("afxdp on %s: Run or Drain is already running", s.opts.Interface)
+	}
+	// A wake-up left from the previous Run would stop this one at once. It is drained
+	// under the lock so that a wake-up from a concurrent Close is never lost.
+	var drain [8]byte
+	_, _ = unix.Read(s.wake, drain[:])
+	s.busy = true
+	s.running.Add(1)
+	return nil
+}
+
+func (s *Source) end() {
+	s.mu.Lock()
+	s.busy = false
+	s.mu.Unlock()
+	s.running.Done()
 }
 
 // wakeWorkers makes every worker's poll return.

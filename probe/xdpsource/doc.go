@@ -14,6 +14,13 @@
 // Kernel times are CLOCK_MONOTONIC; they become wall-clock times with an offset taken
 // at every drain, so a change of the system clock shows from the next drain on.
 //
+// With Options.Program.RedirectFirst the program hands the first packets of each flow
+// (or every frame) whole to AF_XDP sockets, one per RX queue, which the source opens
+// and stores in the program's XSKMAP; that is how user space gets to see a flow's
+// first packets, for application-layer fields. Those frames go through the engine's
+// parser and are counted there only; the kernel counts the rest of the flow. Both
+// reach the one engine worker, so a flow's parts end in one flow cache and one record.
+//
 // When Run's context is cancelled the program is detached, the tables and the ring
 // buffer are read a last time, and Run returns: every packet the program counted has
 // then reached the engine.

@@ -38,7 +38,8 @@ type sentFlow struct {
 // TestEndToEnd injects UDP flows on the peer end of a veth pair, lets the XDP source
 // on the probe end count them, stops, and requires the exported records to match what
 // was sent: keys, packets, IP bytes, MACs, interface and times. The small table runs
-// the same traffic through the ring buffer.
+// the same traffic through the ring buffer; the redirect cases send the first packets
+// of each flow, or all of them, through AF_XDP sockets to the same flow cache.
 func TestEndToEnd(t *testing.T) {
 	testhost.RequireRoot(t)
 	cases := []struct {
@@ -47,10 +48,15 @@ func TestEndToEnd(t *testing.T) {
 		// drain is the drain interval; at 10 s only the drain at shutdown can
 		// deliver the flows.
 		drain time.Duration
+		// redirect is Program.RedirectFirst.
+		redirect uint32
 	}{
-		{"tables", 1024, 200 * time.Millisecond},
-		{"ring buffer", 4, 200 * time.Millisecond},
-		{"shutdown", 1024, MaxDrainInterval},
+		{"tables", 1024, 200 * time.Millisecond, 0},
+		{"ring buffer", 4, 200 * time.Millisecond, 0},
+		{"shutdown", 1024, MaxDrainInterval, 0},
+		{"first 3 to sockets", 1024, 200 * time.Millisecond, 3},
+		{"first 3 to sockets, shutdown", 1024, MaxDrainInterval, 3},
+		{"all to sockets", 1024, 200 * time.Millisecond, xdpflow.RedirectAll},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,7 +64,8 @@ func TestEndToEnd(t *testing.T) {
 			var src *Source
 			err := h.Probe.Do(func() (err error) {
 				src, err = New(Options{Interface: h.Probe.Link,
-					Program:       xdpflow.Config{TableEntries: tc.table},
+					Program: xdpflow.Config{TableEntries: tc.table,
+						RedirectFirst: tc.redirect},
 					DrainInterval: tc.drain})
 				return err
 			})
@@ -103,6 +110,7 @@ func TestEndToEnd(t *testing.T) {
 			if st.Program[xdpflow.CounterRingLost] != 0 {
 				t.Errorf("ring buffer lost packets: %+v", st)
 			}
+			checkRedirects(t, tc.redirect, st, total)
 		})
 	}
 }
@@ -197,7 +205,7 @@ func waitForPackets(t *testing.T, src *Source, n uint64) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		st := src.Stats()
-		if st.Packets+st.RingPackets >= n {
+		if st.Packets+st.RingPackets+st.Sockets.Received >= n {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -214,6 +222,10 @@ func checkRecords(t *testing.T, h *testhost.Host, records []flow.Record,
 			continue // whatever else the kernel sent on the link
 		}
 		s := got[r.Key]
+		if s.packets != 0 {
+			// Nothing times out during a test, so the parts must meet in one record.
+			t.Errorf("flow %v:%d is in more than one record", r.SrcIP(), r.SrcPort)
+		}
 		s.packets += r.Packets + r.PacketsRev
 		s.bytes += r.Bytes + r.BytesRev
 		got[r.Key] = s
@@ -239,5 +251,29 @@ func checkRecords(t *testing.T, h *testhost.Host, records []flow.Record,
 	}
 	if len(got) != len(sent) {
 		t.Errorf("exported %d UDP flows, sent %d", len(got), len(sent))
+	}
+}
+
+// checkRedirects checks the split between kernel and sockets: with redirect 0 no
+// frame went to a socket; otherwise every redirected frame was received, none was
+// dropped or missed its socket, and with every frame redirected, none of the sent
+// packets reached a table.
+func checkRedirects(t *testing.T, redirect uint32, st Stats, sent uint64) {
+	t.Helper()
+	got := st.Program[xdpflow.CounterRedirected]
+	switch {
+	case redirect == 0 && got != 0:
+		t.Errorf("%d frames redirected with redirect off", got)
+	case redirect != 0 && got == 0:
+		t.Errorf("no frame redirected: %+v", st)
+	case st.Sockets.Received != got || st.Sockets.Dropped != 0:
+		t.Errorf("program redirected %d frames, sockets received %d and dropped %d",
+			got, st.Sockets.Received, st.Sockets.Dropped)
+	case st.Program[xdpflow.CounterNoSocket] != 0:
+		t.Errorf("%d frames found no socket", st.Program[xdpflow.CounterNoSocket])
+	case redirect == xdpflow.RedirectAll && st.Packets != 0:
+		t.Errorf("%d packets counted in tables with every frame redirected", st.Packets)
+	case redirect != 0 && redirect != xdpflow.RedirectAll && st.Packets+got < sent:
+		t.Errorf("tables %d + redirected %d < %d sent", st.Packets, got, sent)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/flowprobe/flowprobe/bpf/attach"
 	"github.com/flowprobe/flowprobe/bpf/xdpflow"
+	"github.com/flowprobe/flowprobe/probe/afxdp"
 )
 
 // DefaultDrainInterval is how often the kernel tables are read when
@@ -24,6 +25,10 @@ type Options struct {
 	// xdpflow.Config. A table must hold the flows one CPU sees in one DrainInterval;
 	// the ring buffer takes the rest.
 	Program xdpflow.Config
+	// Sockets configures the AF_XDP sockets, one per RX queue by default, that take
+	// the frames the program redirects when Program.RedirectFirst is not 0; New sets
+	// Interface and XSKMap. Unused otherwise.
+	Sockets afxdp.Options
 	// DrainInterval is the time between two reads of the kernel tables; 0 means one
 	// second, and anything over MaxDrainInterval is cut to it. A flow's partial
 	// counts reach the flow cache up to one interval late, so its inactive timeout

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowprobe/flowprobe/bpf/attach"
 	"github.com/flowprobe/flowprobe/bpf/xdpflow"
+	"github.com/flowprobe/flowprobe/probe/afxdp"
 	"github.com/flowprobe/flowprobe/probe/capture"
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
@@ -33,6 +34,8 @@ type Source struct {
 	objs *xdpflow.Objects
 	link *attach.Link
 	ring *ringbuf.Reader
+	// socks takes the frames the program redirects; nil when it redirects none.
+	socks *afxdp.Source
 
 	mu      sync.Mutex
 	stats   Stats
@@ -51,6 +54,11 @@ type Stats struct {
 	Partials, Packets uint64
 	// RingPackets is the number of frames merged from the ring buffer.
 	RingPackets uint64
+	// Sockets holds the counters of the AF_XDP sockets that take redirected frames
+	// (Options.Program.RedirectFirst). Frames the program redirected
+	// (Program[xdpflow.CounterRedirected]) were either received (Sockets.Received)
+	// or dropped by the kernel for want of room (Sockets.Dropped).
+	Sockets afxdp.Stats
 }
 
 // New loads the XDP program and attaches it to opts.Interface. The program counts
@@ -69,16 +77,27 @@ func New(opts Options) (*Source, error) {
 		objs.Close()
 		return nil, fmt.Errorf("xdp source on %s: open ring buffer: %w", opts.Interface, err)
 	}
-	link, err := attach.XDP(opts.Interface, objs.Program, opts.Attach)
+	s := &Source{opts: opts, objs: objs, ring: ring}
+	if err := s.openSockets(); err != nil {
+		ring.Close()
+		objs.Close()
+		return nil, fmt.Errorf("xdp source on %s: %w", opts.Interface, err)
+	}
+	s.link, err = attach.XDP(opts.Interface, objs.Program, opts.Attach)
 	if err != nil {
+		if s.socks != nil {
+			s.socks.Close()
+		}
 		ring.Close()
 		objs.Close()
 		return nil, fmt.Errorf("xdp source: %w", err)
 	}
-	return &Source{opts: opts, objs: objs, link: link, ring: ring}, nil
+	return s, nil
 }
 
-// Workers reports 1: one goroutine reads the tables and the ring buffer.
+// Workers reports 1: one goroutine reads the tables and the ring buffer. With
+// Program.RedirectFirst the socket workers feed the same handler, so that both parts
+// of a flow meet in one flow cache (see Run).
 func (s *Source) Workers() int { return 1 }
 
 // IfIndex reports the index of the interface the program is attached to.
@@ -91,6 +110,11 @@ func (s *Source) Mode() attach.Mode { return s.link.Mode() }
 // Merger, and ticks it at least once a second, until ctx is cancelled. It then detaches
 // the program, reads the tables and the ring buffer a last time and returns nil. A
 // Source runs once.
+//
+// With Program.RedirectFirst, one worker per AF_XDP socket hands the redirected frames
+// to handlers[0] as well. Calls to it then come from several goroutines, one at a
+// time under a lock. At the end the sockets' RX rings are emptied after the program
+// is detached, so every redirected frame that a socket received reaches the handler.
 func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	if len(handlers) != 1 {
 		return fmt.Errorf("xdp source on %s: need 1 handler, got %d", s.opts.Interface,
@@ -109,14 +133,42 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	s.stopped = true
 	s.mu.Unlock()
 
+	h := handlers[0]
+	if s.socks != nil {
+		serial := &serialHandler{h: h, m: m}
+		h, m = serial, serial
+	}
 	d, err := newDrainer(s.objs, m, uint32(s.link.IfIndex()))
 	if err != nil {
 		return fmt.Errorf("xdp source on %s: %w", s.opts.Interface, err)
 	}
-	if err := s.loop(ctx, d, handlers[0]); err != nil {
+	if err := s.runAll(ctx, d, h); err != nil {
 		return fmt.Errorf("xdp source on %s: %w", s.opts.Interface, err)
 	}
 	return nil
+}
+
+// runAll runs the drain loop and, when frames are redirected, the socket workers.
+// The sockets stop only after the loop has detached the program, and their rings are
+// emptied then.
+func (s *Source) runAll(ctx context.Context, d *drainer, h capture.Handler) error {
+	if s.socks == nil {
+		return s.loop(ctx, d, h)
+	}
+	sockCtx, stopSockets := context.WithCancel(context.Background())
+	defer stopSockets()
+	wait := s.runSockets(sockCtx, h)
+	loopErr := s.loop(ctx, d, h)
+	stopSockets()
+	sockErr := wait()
+	if loopErr != nil || sockErr != nil {
+		return errors.Join(loopErr, sockErr)
+	}
+	if err := s.drainSockets(h); err != nil {
+		return err
+	}
+	h.Tick(time.Now().UnixNano())
+	return s.updateStats(d)
 }
 
 func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error {
@@ -195,9 +247,16 @@ func (s *Source) updateStats(d *drainer) error {
 	if err != nil {
 		return err
 	}
+	var socks afxdp.Stats
+	if s.socks != nil {
+		if socks, err = s.socks.Stats(); err != nil {
+			return err
+		}
+	}
 	s.mu.Lock()
 	s.stats = d.stats
 	s.stats.Program = cnt
+	s.stats.Sockets = socks
 	s.mu.Unlock()
 	return nil
 }
@@ -219,5 +278,10 @@ func (s *Source) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
-	return errors.Join(s.link.Close(), s.ring.Close(), s.objs.Close())
+	var socks error
+	if s.socks != nil {
+		socks = s.socks.Close()
+	}
+	// The program goes first, so no frame is redirected to a socket being closed.
+	return errors.Join(s.link.Close(), socks, s.ring.Close(), s.objs.Close())
 }

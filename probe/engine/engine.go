@@ -105,6 +105,9 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) Stats() Stats {
 	var s Stats
 	for _, w := range e.workers {
+		if w.pipe != nil {
+			s.PipelineQueued += len(w.pipe.queue)
+		}
 		w.mu.Lock()
 		addParserStats(&s.Parser, &w.parserSn)
 		addCacheStats(&s.Cache, &w.cacheSn)

@@ -16,6 +16,9 @@ type Stats struct {
 	// FlowPackets and FlowBytes sum the packets and IP bytes, both directions, of
 	// the records handed to the exporters.
 	FlowPackets, FlowBytes uint64
+	// PipelineQueued is the number of batches of parsed packets waiting for the
+	// workers' cache goroutines now (Config.Pipeline), summed over the workers.
+	PipelineQueued int
 	// Exporters has one entry per exporter the engine was ever given: those of New,
 	// then those of each SwapExporters call, in order, retired ones included.
 	Exporters []ExporterStats

@@ -52,6 +52,7 @@ func TestScrapeValuesMove(t *testing.T) {
 		st.Flows[flow.EndIdle] = 5
 		st.Flows[flow.EndLackOfResource] = 1
 		st.FlowPackets, st.FlowBytes = 60, 6000
+		st.PipelineQueued = 3
 		st.Exporters[0] = engine.ExporterStats{Records: 6, Failed: 1, Errors: 1, Queued: 2}
 		st.Exporters[1] = engine.ExporterStats{Records: 6, Dropped: 3}
 	})
@@ -73,6 +74,7 @@ func TestScrapeValuesMove(t *testing.T) {
 		`flowprobe_flows_exported_total{end_reason="resources"}`:               1,
 		`flowprobe_exported_flow_packets_total`:                                60,
 		`flowprobe_exported_flow_bytes_total`:                                  6000,
+		`flowprobe_pipeline_queue_batches`:                                     3,
 		`flowprobe_source_packets_total{source="afpacket"}`:                    100,
 		`flowprobe_source_drops_total{reason="ring_full",source="afpacket"}`:   7,
 		`flowprobe_afpacket_ring_freezes_total`:                                2,

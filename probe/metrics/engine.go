@@ -44,6 +44,9 @@ func collectEngine(e *emitter, st *engine.Stats, extra map[string]uint64) {
 			"Flow records handed to the outputs, by end reason.", st.Flows[r],
 			"end_reason", r.String())
 	}
+	e.gauge("flowprobe_pipeline_queue_batches",
+		"Batches of parsed packets waiting for the flow caches' goroutines.",
+		float64(st.PipelineQueued))
 	e.counter("flowprobe_exported_flow_packets_total",
 		"Packets, both directions, in the flow records handed to the outputs.",
 		st.FlowPackets)

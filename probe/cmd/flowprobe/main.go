@@ -14,10 +14,13 @@ import (
 	"runtime"
 	"sync/atomic"
 	"syscall"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/flowprobe/flowprobe/probe/engine"
+	"github.com/flowprobe/flowprobe/probe/metrics"
 )
 
 func main() {
@@ -47,7 +50,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "flowprobe %s\n", versionString())
 		return exitOK
 	}
-	log := newLogger(stderr, o.verbosity)
+	log := newLogger(stderr, o)
+
+	var reg *prometheus.Registry
+	if o.metrics != "" {
+		// Listening first makes a taken port an error before anything else starts.
+		reg = metrics.NewRegistry()
+		srv, err := metrics.Listen(o.metrics, reg)
+		if err != nil {
+			log.Error().Err(err).Msg("cannot serve the metrics")
+			return exitSetup
+		}
+		defer srv.Close()
+	}
 
 	src, err := openSource(o)
 	if err != nil {
@@ -56,11 +71,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer src.Close()
 
-	exporters, err := openOutputs(o, stdout)
+	exporters, descs, err := openOutputs(o, stdout)
 	if err != nil {
 		log.Error().Err(err).Msg("cannot open an output")
 		return exitSetup
 	}
+	outputs := &outputList{}
+	outputs.add(descs)
 
 	cfg := engineConfig(o, &log)
 	// With CPUs to spare, let each worker's flow cache run beside its capture.
@@ -71,11 +88,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error().Err(err).Msg("cannot set up the flow engine")
 		return exitSetup
 	}
+	if reg != nil {
+		reg.MustRegister(metrics.NewCollector(metrics.Options{Engine: eng,
+			Source: sourceMetrics(src), Outputs: outputs.list}))
+	}
 	log.Info().Str("input", inputName(o)).Int("outputs", len(exporters)).
 		Int("cache_flows_per_worker", eng.CacheConfig().Capacity).
 		Stringer("active", eng.CacheConfig().ActiveTimeout).
 		Stringer("inactive", eng.CacheConfig().InactiveTimeout).
-		Bool("biflow", !o.split).Bool("pipeline", cfg.Pipeline).Msg("started")
+		Bool("biflow", !o.split).Bool("pipeline", cfg.Pipeline).
+		Str("config", o.configPath).Str("metrics", o.metrics).Msg("started")
 
 	runCtx, endRun := context.WithCancel(ctx)
 	var finished atomic.Bool
@@ -87,15 +109,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				"signal quits at once)")
 		}
 	}()
-	if log.GetLevel() <= zerolog.DebugLevel {
-		go logProgress(runCtx, &log, eng)
-	}
+	go logProgress(runCtx, &log, eng)
+	rl := &reloader{args: args, cur: o, eng: eng, outputs: outputs, stdout: stdout,
+		log: &log}
+	go handleReloads(runCtx, rl)
+
 	runErr := eng.Run(ctx)
 	finished.Store(true)
 	endRun()
 	st := eng.Stats()
 	logSummary(&log, &st)
+	logSourceSummary(&log, src)
 	return exitCode(&log, runErr, &st)
+}
+
+// handleReloads rereads the configuration at every SIGHUP until ctx ends. SIGHUP is
+// taken even without a configuration file, so that it never kills the process.
+func handleReloads(ctx context.Context, r *reloader) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			r.reload()
+		}
+	}
+}
+
+// cacheFINWait is the FIN wait as flowcache.Config reads it, where 0 means default.
+func cacheFINWait(o *options) time.Duration {
+	if o.finWait == 0 {
+		return -1
+	}
+	return o.finWait
 }
 
 // exitCode logs what went wrong and picks the exit code: a capture error first, then
@@ -133,10 +182,7 @@ func engineConfig(o *options, log *zerolog.Logger) engine.Config {
 	cfg.Cache.Capacity = o.cache
 	cfg.Cache.ActiveTimeout = o.active
 	cfg.Cache.InactiveTimeout = o.inactive
-	cfg.Cache.FINWait = o.finWait
-	if o.finWait == 0 {
-		cfg.Cache.FINWait = -1 // the cache reads 0 as its default
-	}
+	cfg.Cache.FINWait = cacheFINWait(o)
 	cfg.Cache.Split = o.split
 	if o.trace != "" {
 		// A trace replays many seconds of packet time per second, and how soon a

@@ -14,20 +14,35 @@ import (
 	"github.com/flowprobe/flowprobe/probe/packet"
 )
 
-// newLogger logs warnings and errors by default, info with one -v and debug with
-// more; on a terminal in the readable console format, elsewhere as JSON lines.
-func newLogger(w io.Writer, verbosity int) zerolog.Logger {
-	level := zerolog.WarnLevel
+// logLevel is the level the options ask for: -v raises the configured level to
+// info, -v -v to debug.
+func logLevel(o *options) zerolog.Level {
+	level, err := zerolog.ParseLevel(o.logLevel)
+	if err != nil || o.logLevel == "" {
+		level = zerolog.WarnLevel
+	}
 	switch {
-	case verbosity == 1:
-		level = zerolog.InfoLevel
-	case verbosity > 1:
+	case o.verbosity == 1:
+		level = min(level, zerolog.InfoLevel)
+	case o.verbosity > 1:
 		level = zerolog.DebugLevel
 	}
-	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+	return level
+}
+
+// newLogger logs at the level the options ask for (warnings and errors by default),
+// in the console format for people or as JSON lines; "auto" picks the console
+// format on a terminal. The level is the global one, so that a reload can change it.
+func newLogger(w io.Writer, o *options) zerolog.Logger {
+	zerolog.SetGlobalLevel(logLevel(o))
+	console := o.logFormat == "console"
+	if f, ok := w.(*os.File); ok && o.logFormat != "json" && isatty.IsTerminal(f.Fd()) {
+		console = true
+	}
+	if console {
 		w = zerolog.ConsoleWriter{Out: w}
 	}
-	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+	return zerolog.New(w).With().Timestamp().Logger()
 }
 
 // logSummary logs what the run did at info level.
@@ -64,6 +79,9 @@ func logProgress(ctx context.Context, log *zerolog.Logger, eng *engine.Engine) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if zerolog.GlobalLevel() > zerolog.DebugLevel {
+				continue // a reload may lower the level later
+			}
 			st := eng.Stats()
 			log.Debug().Uint64("frames", st.Parser.Frames).
 				Uint64("flow_packets", st.Cache.Packets).Uint64("merged", st.Cache.Merged).

@@ -35,8 +35,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// flowprobe runs the binary and returns its standard output, standard error and exit
-// code.
+// flowprobe runs the built command and returns its standard output, standard error
+// and exit code.
 func flowprobe(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowprobe/flowprobe/exporter/text"
+	"github.com/flowprobe/flowprobe/probe/config"
 	"github.com/flowprobe/flowprobe/probe/flowcache"
 )
 
@@ -35,7 +36,15 @@ type options struct {
 	decap    bool
 
 	verbosity int
+	logLevel  string // debug, info, warn or error; -v raises it
+	logFormat string // auto, console or json
+	metrics   string // HOST:PORT of the /metrics endpoint, "" for none
 	version   bool
+
+	// configPath is the --config file and file what it held when read, nil without
+	// one; a reload compares the file's old and new contents.
+	configPath string
+	file       *config.Config
 }
 
 // textOutput is one -o value: a format and a file ("" for standard output).
@@ -53,11 +62,27 @@ func usageError(format string, a ...any) error {
 	return &usageErr{msg: fmt.Sprintf(format, a...)}
 }
 
-// listFlag collects every use of a repeatable flag.
-type listFlag []string
+// listFlag collects every use of a repeatable flag. The first use replaces what the
+// configuration file listed, later ones add to it.
+type listFlag struct {
+	list *[]string
+	set  bool
+}
 
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+func (l *listFlag) String() string {
+	if l.list == nil {
+		return ""
+	}
+	return strings.Join(*l.list, ",")
+}
+
+func (l *listFlag) Set(s string) error {
+	if !l.set {
+		*l.list, l.set = nil, true
+	}
+	*l.list = append(*l.list, s)
+	return nil
+}
 
 // countFlag counts how often a boolean flag is given (-v -v).
 type countFlag int
@@ -106,81 +131,120 @@ func parseTextOutput(s string) (textOutput, error) {
 	return textOutput{format: f, path: path}, nil
 }
 
-// newFlagSet defines the flags; it prints nothing, run reports errors and help.
+// newFlagSet defines the flags, with o's values as their defaults so that only the
+// flags given change o; it prints nothing, run reports errors and help.
 func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("flowprobe", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 
-	fs.StringVar(&o.iface, "I", "", "")
-	fs.StringVar(&o.trace, "r", "", "")
-	fs.StringVar(&o.mode, "mode", "afpacket", "")
-	fs.IntVar(&o.workers, "w", 1, "")
-	fs.StringVar(&o.filter, "f", "", "")
-	fs.BoolVar(&o.promiscuous, "promisc", false, "")
-	fs.Var((*listFlag)(&o.trap), "i", "")
-	fs.Var((*listFlag)(&o.ipfix), "x", "")
-	fs.BoolVar(&o.udp, "u", false, "")
-	fs.BoolVar(&o.ipfixMs, "ipfix-ms", false, "")
-	fs.UintVar(&o.odid, "O", 0, "")
-	fs.BoolVar(&o.noEOF, "no-eof", false, "")
+	fs.StringVar(&o.configPath, "config", o.configPath, "")
+	fs.StringVar(&o.iface, "I", o.iface, "")
+	fs.StringVar(&o.trace, "r", o.trace, "")
+	fs.StringVar(&o.mode, "mode", o.mode, "")
+	fs.IntVar(&o.workers, "w", o.workers, "")
+	fs.StringVar(&o.filter, "f", o.filter, "")
+	fs.BoolVar(&o.promiscuous, "promisc", o.promiscuous, "")
+	fs.Var(&listFlag{list: &o.trap}, "i", "")
+	fs.Var(&listFlag{list: &o.ipfix}, "x", "")
+	fs.BoolVar(&o.udp, "u", o.udp, "")
+	fs.BoolVar(&o.ipfixMs, "ipfix-ms", o.ipfixMs, "")
+	fs.UintVar(&o.odid, "O", o.odid, "")
+	fs.BoolVar(&o.noEOF, "no-eof", o.noEOF, "")
+	textSet := false
 	fs.Func("o", "", func(s string) error {
+		if !textSet {
+			o.text, textSet = nil, true
+		}
 		t, err := parseTextOutput(s)
 		o.text = append(o.text, t)
 		return err
 	})
 	fs.Func("t", "", func(s string) error { return parseTimeouts(s, o) })
-	fs.DurationVar(&o.active, "active", flowcache.DefaultActiveTimeout, "")
-	fs.DurationVar(&o.inactive, "inactive", flowcache.DefaultInactiveTimeout, "")
-	fs.DurationVar(&o.finWait, "fin-wait", flowcache.DefaultFINWait, "")
-	fs.IntVar(&o.cache, "s", flowcache.DefaultCapacity, "")
-	fs.BoolVar(&o.split, "split", false, "")
-	fs.BoolVar(&o.decap, "decap", false, "")
+	fs.DurationVar(&o.active, "active", o.active, "")
+	fs.DurationVar(&o.inactive, "inactive", o.inactive, "")
+	fs.DurationVar(&o.finWait, "fin-wait", o.finWait, "")
+	fs.IntVar(&o.cache, "s", o.cache, "")
+	fs.BoolVar(&o.split, "split", o.split, "")
+	fs.BoolVar(&o.decap, "decap", o.decap, "")
+	fs.StringVar(&o.metrics, "metrics", o.metrics, "")
 	fs.Var((*countFlag)(&o.verbosity), "v", "")
-	fs.BoolVar(&o.version, "version", false, "")
-	fs.BoolVar(&o.version, "V", false, "")
+	fs.BoolVar(&o.version, "version", o.version, "")
+	fs.BoolVar(&o.version, "V", o.version, "")
 	return fs
 }
 
-// parseArgs parses and checks the command line. -h gives flag.ErrHelp.
+// parseArgs reads the --config file, if any, then the command line over it, and
+// checks the result. -h gives flag.ErrHelp.
 func parseArgs(args []string) (*options, error) {
-	o := &options{}
-	fs := newFlagSet(o)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	// A first pass only finds the file; it reports the command line's mistakes too.
+	scratch, err := defaultOptions()
+	if err != nil {
+		return nil, err
+	}
+	if err := parseOnto(scratch, args); err != nil {
+		return nil, err
+	}
+	o := scratch
+	if scratch.configPath != "" && !scratch.version {
+		file, err := config.Load(scratch.configPath)
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		if o, err = optionsFromConfig(file); err != nil {
+			return nil, usageError("%s: %v", scratch.configPath, err)
+		}
+		o.file = file
+		if err := parseOnto(o, args); err != nil {
 			return nil, err
 		}
-		return nil, usageError("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return nil, usageError("unexpected argument %q", fs.Arg(0))
 	}
 	if o.version {
 		return o, nil
 	}
+	return o, checkOptions(o)
+}
+
+// parseOnto parses args over o.
+func parseOnto(o *options, args []string) error {
+	fs := newFlagSet(o)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// checkOptions rejects what cannot run and fills in the default output.
+func checkOptions(o *options) error {
 	switch {
 	case o.iface == "" && o.trace == "":
-		return nil, usageError("no input: give -I INTERFACE or -r FILE")
+		return usageError("no input: give -I INTERFACE or -r FILE")
 	case o.iface != "" && o.trace != "":
-		return nil, usageError("-I and -r exclude each other")
+		return usageError("-I and -r exclude each other")
 	case o.iface != "" && !slices.Contains(liveModes, o.mode):
-		return nil, usageError("--mode %q is not supported (available: %s)", o.mode,
+		return usageError("--mode %q is not supported (available: %s)", o.mode,
 			strings.Join(liveModes, ", "))
 	case o.mode != "afpacket" && (o.filter != "" || o.workers != 1 || o.promiscuous):
-		return nil, usageError("-f, -w and --promisc apply to --mode afpacket only")
+		return usageError("-f, -w and --promisc apply to --mode afpacket only")
 	case o.active <= 0 || o.inactive <= 0 || o.finWait < 0:
-		return nil, usageError("timeouts must be positive (active %v, inactive %v, "+
+		return usageError("timeouts must be positive (active %v, inactive %v, "+
 			"fin wait %v)", o.active, o.inactive, o.finWait)
 	case max(o.active, o.inactive, o.finWait) > flowcache.MaxTimeout:
-		return nil, usageError("timeouts must be at most %v (active %v, inactive %v, "+
+		return usageError("timeouts must be at most %v (active %v, inactive %v, "+
 			"fin wait %v)", flowcache.MaxTimeout, o.active, o.inactive, o.finWait)
 	case o.cache < flowcache.Ways || o.cache > 1<<30:
-		return nil, usageError("-s %d: the cache size must be between %d and 2^30 flows",
+		return usageError("-s %d: the cache size must be between %d and 2^30 flows",
 			o.cache, flowcache.Ways)
 	case o.workers < 1:
-		return nil, usageError("-w %d: need at least one worker", o.workers)
+		return usageError("-w %d: need at least one worker", o.workers)
 	case o.udp && len(o.ipfix) == 0:
-		return nil, usageError("-u needs an IPFIX collector (-x HOST:PORT)")
+		return usageError("-u needs an IPFIX collector (-x HOST:PORT)")
 	}
 	if len(o.trap) == 0 && len(o.ipfix) == 0 && len(o.text) == 0 {
 		o.text = []textOutput{{format: text.Table}}
@@ -192,7 +256,7 @@ func parseArgs(args []string) (*options, error) {
 		}
 	}
 	if stdout > 1 {
-		return nil, usageError("only one -o output can go to standard output")
+		return usageError("only one -o output can go to standard output")
 	}
-	return o, nil
+	return nil
 }

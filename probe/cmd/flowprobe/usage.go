@@ -4,7 +4,7 @@ package main
 const (
 	exitOK      = 0
 	exitFailure = 1 // the capture failed, or an output failed to close without losing records
-	exitUsage   = 2 // the command line is wrong
+	exitUsage   = 2 // the command line or the configuration file is wrong
 	exitSetup   = 3 // an input or output could not be opened
 	exitLoss    = 4 // the run completed but some flow records were not delivered
 )
@@ -54,6 +54,10 @@ Flow cache:
   --decap             count GRE and VXLAN traffic as its inner flows
 
 Other:
+  --config FILE       read the settings from a YAML file (deploy/flowprobe.yaml shows
+                      every key); flags given as well override it. SIGHUP rereads it and
+                      applies the outputs, the timeouts and the log level in place
+  --metrics HOST:PORT serve Prometheus metrics at http://HOST:PORT/metrics
   -v                  log more (-v info, -v -v debug); warnings and errors only by default
   -V, --version       print the version and exit
   -h                  print this help
@@ -61,7 +65,7 @@ Other:
 Exit codes:
   0  success: every flow was exported
   1  the run failed (capture error, an output could not be flushed or closed)
-  2  the command line is wrong
+  2  the command line or the configuration file is wrong
   3  an input or output could not be opened
   4  the run completed, but some flow records were not delivered (see the log)
 

@@ -72,29 +72,11 @@ func (s *Source) runSockets(ctx context.Context, h capture.Handler) func() error
 }
 
 // drainSockets hands over the frames still waiting in the sockets' RX rings once the
-// program is detached. A Run on a cancelled context takes one batch per socket, so it
-// is repeated until a round brings nothing.
+// program is detached.
 func (s *Source) drainSockets(h capture.Handler) error {
 	handlers := make([]capture.Handler, s.socks.Workers())
 	for i := range handlers {
 		handlers[i] = h
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	for {
-		before, err := s.socks.Stats()
-		if err != nil {
-			return err
-		}
-		if err := s.socks.Run(ctx, handlers); err != nil {
-			return err
-		}
-		after, err := s.socks.Stats()
-		if err != nil {
-			return err
-		}
-		if after.Received == before.Received {
-			return nil
-		}
-	}
+	return s.socks.Drain(handlers)
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/flowprobe/flowprobe/probe/afxdp"
 	"github.com/flowprobe/flowprobe/probe/capture"
 	"github.com/flowprobe/flowprobe/probe/pcapfile"
-	"github.com/flowprobe/flowprobe/probe/xdpsource"
 )
 
 // liveExportWait is how long a live capture waits for a full output queue; see
@@ -29,7 +28,7 @@ func openSource(o *options) (capture.Source, error) {
 		// One worker per RX queue of the interface.
 		return afxdp.New(afxdp.Options{Interface: o.iface})
 	case "xdp":
-		return xdpsource.New(xdpsource.Options{Interface: o.iface})
+		return openXDP(o)
 	}
 	return afpacket.New(afpacket.Options{
 		Interface:   o.iface,

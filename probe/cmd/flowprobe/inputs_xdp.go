@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strconv"
+
 	"github.com/rs/zerolog"
 
 	"github.com/flowprobe/flowprobe/bpf/xdpflow"
@@ -29,4 +32,26 @@ func logSourceSummary(log *zerolog.Logger, src capture.Source) {
 		Uint64("no_socket", p[xdpflow.CounterNoSocket]).
 		Uint64("socket_received", st.Sockets.Received).
 		Uint64("socket_dropped", st.Sockets.Dropped).Msg("xdp")
+}
+
+// openXDP opens the XDP source, with AF_XDP sockets for the first packets of each
+// flow when --xdp-first-packets asks for them.
+func openXDP(o *options) (*xdpsource.Source, error) {
+	return xdpsource.New(xdpsource.Options{Interface: o.iface,
+		Program: xdpflow.Config{RedirectFirst: o.xdpFirst}})
+}
+
+// parseXDPFirst reads --xdp-first-packets: a count of packets, 0 for none, or "all".
+func parseXDPFirst(v string, o *options) error {
+	if v == "all" {
+		o.xdpFirst = xdpflow.RedirectAll
+		return nil
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || uint32(n) == xdpflow.RedirectAll {
+		return fmt.Errorf("want a number of packets below %d or \"all\", not %q",
+			xdpflow.RedirectAll, v)
+	}
+	o.xdpFirst = uint32(n)
+	return nil
 }

@@ -20,6 +20,7 @@ type options struct {
 	iface, trace, mode, filter string
 	workers                    int
 	promiscuous                bool
+	xdpFirst                   uint32 // --xdp-first-packets; xdpflow.RedirectAll for all
 
 	trap     []string
 	ipfix    []string
@@ -145,6 +146,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.workers, "w", o.workers, "")
 	fs.StringVar(&o.filter, "f", o.filter, "")
 	fs.BoolVar(&o.promiscuous, "promisc", o.promiscuous, "")
+	fs.Func("xdp-first-packets", "", func(v string) error { return parseXDPFirst(v, o) })
 	fs.Var(&listFlag{list: &o.trap}, "i", "")
 	fs.Var(&listFlag{list: &o.ipfix}, "x", "")
 	fs.BoolVar(&o.udp, "u", o.udp, "")
@@ -232,6 +234,8 @@ func checkOptions(o *options) error {
 			strings.Join(liveModes, ", "))
 	case o.mode != "afpacket" && (o.filter != "" || o.workers != 1 || o.promiscuous):
 		return usageError("-f, -w and --promisc apply to --mode afpacket only")
+	case o.xdpFirst != 0 && (o.iface == "" || o.mode != "xdp"):
+		return usageError("--xdp-first-packets applies to --mode xdp only")
 	case o.active <= 0 || o.inactive <= 0 || o.finWait < 0:
 		return usageError("timeouts must be positive (active %v, inactive %v, "+
 			"fin wait %v)", o.active, o.inactive, o.finWait)

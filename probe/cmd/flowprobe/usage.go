@@ -25,6 +25,9 @@ Input (one of):
   --mode MODE       live capture method: afpacket (default); afxdp (one socket and
                     worker per RX queue, through an XDP redirect program); or xdp (flows
                     counted in the kernel by an XDP program and read every second)
+  --xdp-first-packets N  with --mode xdp, hand the first N packets of each flow
+                    direction (or "all" frames) whole to user space through AF_XDP
+                    sockets, one per RX queue, and count the rest in the kernel
   -w N              afpacket workers, one socket each (default 1)
   -f FILTER         tcpdump-style capture filter (afpacket only)
   --promisc         put the interface into promiscuous mode (afpacket only)

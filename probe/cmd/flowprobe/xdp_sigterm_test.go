@@ -1,14 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,18 +10,6 @@ import (
 
 	"github.com/flowprobe/flowprobe/hack/testhost"
 )
-
-// xdpSummary is the "xdp" line flowprobe logs at the end of an xdp run.
-type xdpSummary struct {
-	Frames       uint64 `json:"frames"`
-	TablePackets uint64 `json:"table_packets"`
-	RingPackets  uint64 `json:"ring_packets"`
-	RingLost     uint64 `json:"ring_lost"`
-	Unparsed     uint64 `json:"unparsed"`
-	Redirected   uint64 `json:"redirected"`
-	Received     uint64 `json:"socket_received"`
-	Message      string `json:"message"`
-}
 
 // TestXDPSIGTERMUnderLoad stops flowprobe --mode xdp with SIGTERM while frames of 256
 // flows are being injected as fast as one thread can, three times. Every packet the
@@ -76,83 +58,22 @@ func TestXDPSIGTERMUnderLoad(t *testing.T) {
 }
 
 // sigtermUnderLoad runs one round: it returns the program's summary, the packets in
-// exported UDP records and the frames injected.
+// exported records and the frames injected.
 func sigtermUnderLoad(t *testing.T, host *testhost.Host) (xdpSummary, uint64, uint64) {
-	cmd := exec.Command("ip", "netns", "exec", host.Probe.Namespace, binary,
-		"-I", host.Probe.Link, "--mode", "xdp", "-o", "csv", "-v")
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	started := make(chan bool, 1)
-	var logs []string
-	logsDone := make(chan struct{})
-	go func() {
-		defer close(logsDone)
-		sc := bufio.NewScanner(stderr)
-		ok := false
-		for sc.Scan() {
-			logs = append(logs, sc.Text())
-			if !ok && strings.Contains(sc.Text(), `"started"`) {
-				ok = true
-				started <- true
-			}
-		}
-		if !ok {
-			started <- false
-		}
-	}()
-	select {
-	case ok := <-started:
-		if !ok {
-			t.Fatal("flowprobe stopped before capturing")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("flowprobe did not start within 10 s")
-	}
-
+	run := startLive(t, host, "--mode", "xdp")
 	var sent atomic.Uint64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() { flood(t, host, stop, &sent) })
 	time.Sleep(300 * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { <-logsDone; done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(15 * time.Second):
-		t.Fatal("flowprobe did not exit within 15 s of SIGTERM")
-	}
+	run.stop(t)
 	close(stop)
 	wg.Wait()
-	if err != nil {
-		t.Fatalf("flowprobe exited with %v\n%s", err, strings.Join(logs, "\n"))
-	}
-
-	var sum xdpSummary
-	for _, l := range logs {
-		var s xdpSummary
-		if json.Unmarshal([]byte(l), &s) == nil && s.Message == "xdp" {
-			sum = s
-		}
-	}
-	if sum.Message == "" {
-		t.Fatalf("no xdp summary in the log:\n%s", strings.Join(logs, "\n"))
-	}
 	var exported uint64
-	for _, r := range readCSV(t, stdout.String()) {
+	for _, r := range readCSV(t, run.stdout.String()) {
 		exported += r.uint(t, "PACKETS") + r.uint(t, "PACKETS_REV")
 	}
-	return sum, exported, sent.Load()
+	return run.summary(t), exported, sent.Load()
 }
 
 // flood injects UDP frames of 256 flows in batches of 256 until stop is closed.

@@ -24,7 +24,7 @@ Input (one of):
   -r FILE           read a pcap or pcapng file (gzip allowed); flows follow packet time
   --mode MODE       live capture method: afpacket (default); afxdp (one socket and
                     worker per RX queue, through an XDP redirect program); or xdp (flows
-                    counted in the kernel by an XDP program and read every second)
+                    counted in the kernel by an XDP program and read every 3 s)
   --xdp-first-packets N  with --mode xdp, hand the first N packets of each flow
                     direction (or "all" frames) whole to user space through AF_XDP
                     sockets, one per RX queue, and count the rest in the kernel

@@ -17,6 +17,7 @@ import (
 type xdpSummary struct {
 	Frames       uint64 `json:"frames"`
 	TablePackets uint64 `json:"table_packets"`
+	Partials     uint64 `json:"partial_flows"`
 	RingPackets  uint64 `json:"ring_packets"`
 	RingLost     uint64 `json:"ring_lost"`
 	Unparsed     uint64 `json:"unparsed"`
@@ -37,7 +38,7 @@ type liveRun struct {
 
 // startLive starts flowprobe in the probe end's namespace with args after -I, and
 // returns once it has logged that it started.
-func startLive(t *testing.T, host *testhost.Host, args ...string) *liveRun {
+func startLive(t testing.TB, host *testhost.Host, args ...string) *liveRun {
 	t.Helper()
 	args = append([]string{"netns", "exec", host.Probe.Namespace, binary,
 		"-I", host.Probe.Link, "-o", "csv", "-v"}, args...)
@@ -79,7 +80,7 @@ func startLive(t *testing.T, host *testhost.Host, args ...string) *liveRun {
 }
 
 // stop sends SIGTERM and waits up to 15 s for a clean exit.
-func (r *liveRun) stop(t *testing.T) {
+func (r *liveRun) stop(t testing.TB) {
 	t.Helper()
 	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -97,7 +98,7 @@ func (r *liveRun) stop(t *testing.T) {
 }
 
 // summary returns the xdp line of the log of a stopped run.
-func (r *liveRun) summary(t *testing.T) xdpSummary {
+func (r *liveRun) summary(t testing.TB) xdpSummary {
 	t.Helper()
 	for _, l := range r.logs {
 		var s xdpSummary

@@ -7,7 +7,9 @@
 # BENCH_FLOWS (default 2000000 and 100000) shape the trace; BENCH_SKIP_GO=1 skips
 # the Go benchmarks; BENCH_PKGS lists the packages to benchmark instead of all that
 # have benchmarks; BENCHTIME is passed to -benchtime (default 1s); BENCH_TIMEOUT
-# (default 10m) bounds the benchmarks of each package.
+# (default 10m) bounds the benchmarks of each package. BENCH_FLOWPROBE_ARGS and
+# BENCH_SOFTFLOWD_ARGS replace the probes' arguments, with {trace} and {port} in
+# them (e.g. BENCH_FLOWPROBE_ARGS='-r {trace} -x 127.0.0.1:{port} -u --split').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,5 +76,8 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 # The figures are kept, one file per run of the bench, to compare over time.
-"$out/compare" -trace "$trace" -runs "$runs" -flowprobe "$flowprobe" -softflowd "$softflowd" |
+args=(-trace "$trace" -runs "$runs" -flowprobe "$flowprobe" -softflowd "$softflowd")
+[ -n "${BENCH_FLOWPROBE_ARGS:-}" ] && args+=(-flowprobe-args "$BENCH_FLOWPROBE_ARGS")
+[ -n "${BENCH_SOFTFLOWD_ARGS:-}" ] && args+=(-softflowd-args "$BENCH_SOFTFLOWD_ARGS")
+"$out/compare" "${args[@]}" |
 	tee "$out/probes-$(date -u +%Y%m%dT%H%M%SZ).txt"

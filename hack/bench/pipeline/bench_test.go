@@ -53,7 +53,7 @@ func BenchmarkParseAndCache(b *testing.B) {
 		cache := newCache(b, &totals)
 		b.StartTimer()
 
-		replay(b, tr, cache, &totals)
+		replay(b, tr, cache)
 		if totals.records != tr.truth.Total.Flows {
 			b.Fatalf("%d records for %d flows", totals.records, tr.truth.Total.Flows)
 		}

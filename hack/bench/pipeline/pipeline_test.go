@@ -69,9 +69,9 @@ func (s *flowTotals) add(batch []flow.Record) []flow.Record {
 	return batch[:0]
 }
 
-// replay runs every frame of t through a parser and a fresh cache, flushes it and
-// returns what came out.
-func replay(tb testing.TB, t *trace, cache *flowcache.Cache, totals *flowTotals) {
+// replay runs every frame of t through a parser and cache, then flushes the cache
+// into its sink.
+func replay(tb testing.TB, t *trace, cache *flowcache.Cache) {
 	parser := packet.NewParser(packet.Options{})
 	var pkt flow.Packet
 	for i := range t.frames {
@@ -84,7 +84,11 @@ func replay(tb testing.TB, t *trace, cache *flowcache.Cache, totals *flowTotals)
 }
 
 func newCache(tb testing.TB, totals *flowTotals) *flowcache.Cache {
-	c, err := flowcache.New(flowcache.Config{}, totals.add)
+	return newCacheWith(tb, flowcache.Config{}, totals)
+}
+
+func newCacheWith(tb testing.TB, cfg flowcache.Config, totals *flowTotals) *flowcache.Cache {
+	c, err := flowcache.New(cfg, totals.add)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -92,21 +96,31 @@ func newCache(tb testing.TB, totals *flowTotals) *flowcache.Cache {
 }
 
 // TestCacheFindsGroundTruth checks the parser and the cache against pcapgen's
-// ground truth: one biflow record per generated flow, every packet and IP byte
-// accounted for, the protocol and family mix intact.
+// ground truth: one record per generated biflow, or per direction in split mode,
+// every packet and IP byte accounted for, the protocol and family mix intact.
 func TestCacheFindsGroundTruth(t *testing.T) {
 	tr, err := loadTrace(gen.Config{Packets: 60_000, Flows: 3_000, Seed: 21, IPv6: 0.1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got flowTotals
-	replay(t, tr, newCache(t, &got), &got)
-
 	w := tr.truth
-	want := flowTotals{records: w.Total.Flows, tcp: w.TCP.Flows, udp: w.UDP.Flows,
-		icmp: w.ICMP.Flows, ipv6: w.IPv6.Flows, packets: w.Total.Packets,
-		bytes: w.Total.IPBytes}
-	if got != want {
-		t.Errorf("the cache exported %+v, the ground truth is %+v", got, want)
+	cases := []struct {
+		name  string
+		split bool
+		want  flowTotals
+	}{
+		{"biflow", false, flowTotals{records: w.Total.Flows, tcp: w.TCP.Flows,
+			udp: w.UDP.Flows, icmp: w.ICMP.Flows, ipv6: w.IPv6.Flows,
+			packets: w.Total.Packets, bytes: w.Total.IPBytes}},
+		{"split", true, flowTotals{records: w.Total.Uniflows, tcp: w.TCP.Uniflows,
+			udp: w.UDP.Uniflows, icmp: w.ICMP.Uniflows, ipv6: w.IPv6.Uniflows,
+			packets: w.Total.Packets, bytes: w.Total.IPBytes}},
+	}
+	for _, c := range cases {
+		var got flowTotals
+		replay(t, tr, newCacheWith(t, flowcache.Config{Split: c.split}, &got))
+		if got != c.want {
+			t.Errorf("%s: the cache exported %+v, the ground truth is %+v", c.name, got, c.want)
+		}
 	}
 }

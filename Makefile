@@ -32,6 +32,7 @@ build:
 	@for t in $(NEMEATOOLS); do \
 		$(GO) build -ldflags '$(LDFLAGS)' -o bin/nemea/$$t ./tools/$$t || exit 1; \
 	done
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/pcapgen ./tools/pcapgen
 
 test:
 	hack/setup-test-host.sh

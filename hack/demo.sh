@@ -127,8 +127,8 @@ live() {
 	echo "-- tcpreplay"
 	grep -E 'Actual:|Successful packets:|Failed packets:' "$work/replay" |
 		sed 's/^[[:space:]]*//'
-	# The XDP tables are read every second: give the last frames time to show.
-	sleep 1.5
+	# The XDP tables are read every 3 s: wait for a read so the metrics show the trace.
+	sleep 3.5
 	if [ ${#metrics[@]} -gt 0 ]; then
 		scrape >"$work/metrics" || echo "demo: could not read the metrics" >&2
 	fi

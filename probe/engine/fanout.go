@@ -187,24 +187,34 @@ func (f *fanout) launch(o *output) {
 
 // drain exports o's batches until its queue is closed, flushing whenever it runs
 // empty, then closes the exporter.
+//
+// A Flush or Close error that does not say how many records it lost (see
+// Config.LostRecords) counts every record taken since the previous flush as lost:
+// those are the records the flush was to push out. That may count records an
+// exporter had already written, but never hides a loss.
 func (f *fanout) drain(i int, o *output) error {
+	var unflushed uint64 // records taken without error since the last flush
 	for b := range o.queue {
 		n := uint64(len(b.records))
 		err := o.exp.Export(b.records)
 		o.records.Add(n)
 		if err != nil {
-			f.lose(o, f.fail(i, o, err, n))
+			lost := min(f.fail(i, o, err, n), o.records.Load())
+			f.lose(o, lost)
+			n -= min(n, lost)
 		}
+		unflushed += n
 		f.release(b)
 		if len(o.queue) == 0 {
 			o.stalled.Store(false)
 			if err := o.exp.Flush(); err != nil {
-				f.lose(o, f.fail(i, o, err, 0))
+				f.lose(o, f.fail(i, o, err, unflushed))
 			}
+			unflushed = 0
 		}
 	}
 	if err := o.exp.Close(); err != nil {
-		f.lose(o, f.fail(i, o, err, 0))
+		f.lose(o, f.fail(i, o, err, unflushed))
 		return fmt.Errorf("close exporter %d: %w", i, err)
 	}
 	return nil

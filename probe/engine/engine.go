@@ -139,3 +139,17 @@ func (e *CaptureError) Error() string { return "capture: " + e.Err.Error() }
 
 // Unwrap returns the source's error.
 func (e *CaptureError) Unwrap() error { return e.Err }
+
+// ErrAbandoned is the close error of an output that Abandon gave up on.
+var ErrAbandoned = errors.New("output abandoned while it was stuck")
+
+// Abandon makes a Run that is stopping give up on stuck outputs: those whose
+// current Export, Flush or Close call has taken more than a second. A worker stops
+// waiting for a stuck output's full queue, Run stops waiting for it to close, its
+// queued and in-flight records are counted as dropped, and ErrAbandoned is returned
+// for it. The other outputs are still flushed and closed with every record. It is
+// meant for a second interrupt, and may be called from any goroutine, more than
+// once.
+func (e *Engine) Abandon() {
+	e.fan.abandonOnce.Do(func() { close(e.fan.abandon) })
+}

@@ -30,6 +30,8 @@ type output struct {
 	stalled atomic.Bool
 
 	records, failed, dropped, errors atomic.Uint64
+	inflight                         atomic.Uint64 // records in the Export call under way
+	busySince                        atomic.Int64  // start of the exporter call under way
 }
 
 // fanout hands every batch to every output.
@@ -51,10 +53,13 @@ type fanout struct {
 	dropAfter time.Duration
 	onError   func(int, error)
 	lost      func(error) (int, bool)
-	flows     [flow.EndLackOfResource + 1]atomic.Uint64
-	packets   atomic.Uint64 // packets, both directions, in the records published
-	bytes     atomic.Uint64 // IP bytes, both directions, in the records published
-	wg        sync.WaitGroup
+	// abandon is closed by Engine.Abandon: senders stop waiting for full queues and
+	// stop gives up on outputs that do not finish.
+	abandon     chan struct{}
+	abandonOnce sync.Once
+	flows       [flow.EndLackOfResource + 1]atomic.Uint64
+	packets     atomic.Uint64 // packets, both directions, in the records published
+	bytes       atomic.Uint64 // IP bytes, both directions, in the records published
 }
 
 func newFanout(exporters []flow.Exporter, cfg *Config, batchSize, workers int) *fanout {
@@ -71,6 +76,7 @@ func newFanout(exporters []flow.Exporter, cfg *Config, batchSize, workers int) *
 		onError:   cfg.ExportError,
 		lost:      cfg.LostRecords,
 		queueLen:  queue,
+		abandon:   make(chan struct{}),
 	}
 	f.outputs = f.add(exporters)
 	return f
@@ -148,10 +154,15 @@ func (f *fanout) send(o *output, b *batch) {
 	default:
 	}
 	if f.dropAfter <= 0 {
-		o.queue <- b
-		return
-	}
-	if !o.stalled.Load() {
+		select {
+		case o.queue <- b:
+			return
+		case <-f.abandon:
+			if f.sendUnlessStuck(o, b) {
+				return
+			}
+		}
+	} else if !o.stalled.Load() {
 		timer := time.NewTimer(f.dropAfter)
 		defer timer.Stop()
 		select {
@@ -159,10 +170,31 @@ func (f *fanout) send(o *output, b *batch) {
 			return
 		case <-timer.C:
 			o.stalled.Store(true)
+		case <-f.abandon:
+			if f.sendUnlessStuck(o, b) {
+				return
+			}
 		}
 	}
 	o.dropped.Add(uint64(len(b.records)))
 	f.release(b)
+}
+
+// sendUnlessStuck queues b for o after Abandon, waiting as long as o is busy but not
+// stuck, and reports whether it did.
+func (f *fanout) sendUnlessStuck(o *output, b *batch) bool {
+	tick := time.NewTicker(abandonPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case o.queue <- b:
+			return true
+		case <-tick.C:
+			if o.stuck() {
+				return false
+			}
+		}
+	}
 }
 
 // start runs one goroutine per output.
@@ -177,9 +209,7 @@ func (f *fanout) start() {
 
 // launch runs o's goroutine.
 func (f *fanout) launch(o *output) {
-	f.wg.Add(1)
 	go func() {
-		defer f.wg.Done()
 		defer close(o.done)
 		o.closeErr = f.drain(o.index, o)
 	}()
@@ -196,8 +226,12 @@ func (f *fanout) drain(i int, o *output) error {
 	var unflushed uint64 // records taken without error since the last flush
 	for b := range o.queue {
 		n := uint64(len(b.records))
+		o.inflight.Store(n)
+		o.busy()
 		err := o.exp.Export(b.records)
+		o.idle()
 		o.records.Add(n)
+		o.inflight.Store(0)
 		if err != nil {
 			lost := min(f.fail(i, o, err, n), o.records.Load())
 			f.lose(o, lost)
@@ -207,13 +241,19 @@ func (f *fanout) drain(i int, o *output) error {
 		f.release(b)
 		if len(o.queue) == 0 {
 			o.stalled.Store(false)
-			if err := o.exp.Flush(); err != nil {
+			o.busy()
+			err := o.exp.Flush()
+			o.idle()
+			if err != nil {
 				f.lose(o, f.fail(i, o, err, unflushed))
 			}
 			unflushed = 0
 		}
 	}
-	if err := o.exp.Close(); err != nil {
+	o.busy()
+	err := o.exp.Close()
+	o.idle()
+	if err != nil {
 		f.lose(o, f.fail(i, o, err, unflushed))
 		return fmt.Errorf("close exporter %d: %w", i, err)
 	}
@@ -254,10 +294,57 @@ func (f *fanout) stop() error {
 	for _, o := range outs {
 		close(o.queue)
 	}
-	f.wg.Wait()
 	errs := make([]error, len(outs))
 	for i, o := range outs {
+		if !f.await(o) {
+			errs[i] = fmt.Errorf("exporter %d: %w", o.index, ErrAbandoned)
+			continue
+		}
 		errs[i] = o.closeErr
 	}
 	return errors.Join(errs...)
+}
+
+// An output is stuck once one Export, Flush or Close call has taken abandonGrace;
+// after Abandon, that is checked every abandonPoll.
+const (
+	abandonGrace = time.Second
+	abandonPoll  = 50 * time.Millisecond
+)
+
+// busy and idle bracket a call into the exporter.
+func (o *output) busy() { o.busySince.Store(time.Now().UnixNano()) }
+func (o *output) idle() { o.busySince.Store(0) }
+
+// stuck reports whether the exporter's current call has taken abandonGrace.
+func (o *output) stuck() bool {
+	t := o.busySince.Load()
+	return t != 0 && time.Since(time.Unix(0, t)) > abandonGrace
+}
+
+// await waits for o to finish, and after Abandon only while it is not stuck; it
+// reports whether o finished. An output given up on has its queued and in-flight
+// records counted as dropped; its goroutine stays blocked where it is.
+func (f *fanout) await(o *output) bool {
+	select {
+	case <-o.done:
+		return true
+	case <-f.abandon:
+	}
+	tick := time.NewTicker(abandonPoll)
+	defer tick.Stop()
+	for !o.stuck() {
+		select {
+		case <-o.done:
+			return true
+		case <-tick.C:
+		}
+	}
+	lost := o.inflight.Load()
+	for b := range o.queue { // closed by stop; taking a batch here means it never goes out
+		lost += uint64(len(b.records))
+		f.release(b)
+	}
+	o.dropped.Add(lost)
+	return false
 }

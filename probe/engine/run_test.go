@@ -254,3 +254,48 @@ func TestCaptureErrorStillExports(t *testing.T) {
 			ipBytes, rec.closed)
 	}
 }
+
+// TestAbandonStuckOutput stops a run whose one output never returns from Export:
+// Abandon must let Run return, with the stuck output's records counted as dropped
+// and the healthy output flushed and closed with every record.
+func TestAbandonStuckOutput(t *testing.T) {
+	for _, dropAfter := range []time.Duration{0, 50 * time.Millisecond} {
+		frames, _ := traffic(1, 50, 2)
+		stuck := &recorder{block: make(chan struct{})}
+		defer close(stuck.block)
+		healthy := &recorder{}
+		e, err := New(&fakeSource{frames: frames}, []flow.Exporter{stuck, healthy},
+			Config{Cache: flowcache.Config{BatchSize: 4}, QueueBatches: 2,
+				DropAfter: dropAfter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- e.Run(context.Background()) }()
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned (%v) while an output was stuck", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+		e.Abandon()
+		var err2 error
+		select {
+		case err2 = <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return within 5 s of Abandon")
+		}
+		if !errors.Is(err2, ErrAbandoned) {
+			t.Errorf("Run returned %v, want ErrAbandoned", err2)
+		}
+		st := e.Stats()
+		if st.Exporters[0].Dropped+st.Exporters[0].Records != 50 ||
+			st.Exporters[0].Dropped == 0 {
+			t.Errorf("drop after %v: stuck output %+v, want its 50 records accounted",
+				dropAfter, st.Exporters[0])
+		}
+		if len(healthy.records) != 50 || healthy.closed != 1 {
+			t.Errorf("drop after %v: healthy output got %d records, closed %d times",
+				dropAfter, len(healthy.records), healthy.closed)
+		}
+	}
+}

@@ -24,13 +24,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// The first signal starts the orderly stop; a second one, should an output
-		// hang, ends the process at once, as signals normally do.
-		<-ctx.Done()
-		stop()
-	}()
+	ctx, stop := handleSignals()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -99,6 +93,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Bool("biflow", !o.split).Bool("pipeline", cfg.Pipeline).
 		Str("config", o.configPath).Str("metrics", o.metrics).Msg("started")
 
+	abandon := func() {
+		log.Warn().Msg("second signal: giving up on outputs stuck for over a second")
+		eng.Abandon()
+	}
+	abandonHook.Store(&abandon)
+
 	runCtx, endRun := context.WithCancel(ctx)
 	var finished atomic.Bool
 	go func() {
@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// main cancels ctx too once run has returned: stay quiet then.
 		if ctx.Err() != nil && !finished.Load() {
 			log.Info().Msg("stopping: exporting the flows still open (a second " +
-				"signal quits at once)")
+				"signal gives up on stuck outputs, a third quits at once)")
 		}
 	}()
 	go logProgress(runCtx, &log, eng)

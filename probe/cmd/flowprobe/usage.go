@@ -74,6 +74,6 @@ Exit codes:
 
 SIGINT and SIGTERM stop the capture; every flow still in the cache is exported (end
 reason "forced", or "end" for a TCP flow that was closing) and every output is flushed
-before flowprobe exits. A second
-signal quits at once, losing what was not exported yet.
+before flowprobe exits. A second signal gives up on outputs stuck for over a second
+(their records are counted lost, exit code 4); a third quits at once.
 `

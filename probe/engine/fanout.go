@@ -31,6 +31,7 @@ type output struct {
 
 	records, failed, dropped, errors atomic.Uint64
 	inflight                         atomic.Uint64 // records in the Export call under way
+	unflushed                        atomic.Uint64 // records taken since the last flush
 	busySince                        atomic.Int64  // start of the exporter call under way
 }
 
@@ -223,7 +224,6 @@ func (f *fanout) launch(o *output) {
 // those are the records the flush was to push out. That may count records an
 // exporter had already written, but never hides a loss.
 func (f *fanout) drain(i int, o *output) error {
-	var unflushed uint64 // records taken without error since the last flush
 	for b := range o.queue {
 		n := uint64(len(b.records))
 		o.inflight.Store(n)
@@ -237,7 +237,7 @@ func (f *fanout) drain(i int, o *output) error {
 			f.lose(o, lost)
 			n -= min(n, lost)
 		}
-		unflushed += n
+		o.unflushed.Add(n)
 		f.release(b)
 		if len(o.queue) == 0 {
 			o.stalled.Store(false)
@@ -245,16 +245,16 @@ func (f *fanout) drain(i int, o *output) error {
 			err := o.exp.Flush()
 			o.idle()
 			if err != nil {
-				f.lose(o, f.fail(i, o, err, unflushed))
+				f.lose(o, f.fail(i, o, err, o.unflushed.Load()))
 			}
-			unflushed = 0
+			o.unflushed.Store(0)
 		}
 	}
 	o.busy()
 	err := o.exp.Close()
 	o.idle()
 	if err != nil {
-		f.lose(o, f.fail(i, o, err, unflushed))
+		f.lose(o, f.fail(i, o, err, o.unflushed.Load()))
 		return fmt.Errorf("close exporter %d: %w", i, err)
 	}
 	return nil
@@ -324,7 +324,8 @@ func (o *output) stuck() bool {
 
 // await waits for o to finish, and after Abandon only while it is not stuck; it
 // reports whether o finished. An output given up on has its queued and in-flight
-// records counted as dropped; its goroutine stays blocked where it is.
+// records counted as dropped, and those it took since its last flush as failed; its
+// goroutine stays blocked where it is.
 func (f *fanout) await(o *output) bool {
 	select {
 	case <-o.done:
@@ -346,5 +347,7 @@ func (f *fanout) await(o *output) bool {
 		f.release(b)
 	}
 	o.dropped.Add(lost)
+	// The records taken since the last flush may still sit in the exporter's buffer.
+	f.lose(o, o.unflushed.Load())
 	return false
 }

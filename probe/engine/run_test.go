@@ -288,8 +288,7 @@ func TestAbandonStuckOutput(t *testing.T) {
 			t.Errorf("Run returned %v, want ErrAbandoned", err2)
 		}
 		st := e.Stats()
-		if st.Exporters[0].Dropped+st.Exporters[0].Records != 50 ||
-			st.Exporters[0].Dropped == 0 {
+		if x := st.Exporters[0]; x.Dropped+x.Failed+x.Records != 50 || x.Dropped == 0 {
 			t.Errorf("drop after %v: stuck output %+v, want its 50 records accounted",
 				dropAfter, st.Exporters[0])
 		}

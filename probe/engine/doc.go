@@ -18,5 +18,7 @@
 //
 // When the context is cancelled (SIGINT or SIGTERM in the flowprobe command), or the
 // trace ends, Run flushes every cache (flows still open leave with EndForced), lets
-// each exporter drain its queue, flushes and closes it, and only then returns.
+// each exporter drain its queue, flushes and closes it, and only then returns. An
+// exporter that hangs would hold Run for ever; Abandon (a second signal) gives up on
+// such a one and counts what it still held as lost.
 package engine

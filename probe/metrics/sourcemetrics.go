@@ -17,6 +17,11 @@ var extraHelp = map[string]string{
 	"xdp_partial_flows": "Table entries (one flow on one CPU) read from the XDP " +
 		"flow tables.",
 	"xdp_ring_packets": "Frames read from the XDP ring buffer.",
+	"xdp_redirected": "Frames the XDP program handed to an AF_XDP socket (first " +
+		"packets of flows).",
+	"xdp_no_socket": "Frames meant for an AF_XDP socket that found none on their " +
+		"queue and were counted in the tables instead.",
+	"xdp_socket_packets": "Frames received from the XDP program's AF_XDP sockets.",
 	"xdp_table_entries": "Mean entries an XDP table held when swapped out, over the " +
 		"drains since the previous scrape.",
 }

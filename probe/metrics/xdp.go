@@ -8,9 +8,10 @@ import (
 	"github.com/flowprobe/flowprobe/probe/xdpsource"
 )
 
-// XDP reads the XDP source: the program's counters, the drains of its tables and the
-// ring buffer. Frames received are those drained from the tables plus those the
-// program did not add to a table (sent to the ring buffer, lost, or unparsed), so
+// XDP reads the XDP source: the program's counters, the drains of its tables, the
+// ring buffer and the AF_XDP sockets that take the first packets of flows. Frames
+// received are those drained from the tables plus those the program did not add to a
+// table (redirected to a socket, sent to the ring buffer, lost, or unparsed), so
 // packets still waiting in a table for the next drain are not counted yet.
 //
 // The gauge flowprobe_xdp_table_entries is the mean number of entries (one flow on
@@ -36,7 +37,10 @@ func XDP(s interface{ Stats() xdpsource.Stats }) Source {
 
 		return SourceCounters{
 			Packets: st.Packets + p.NotAccounted(),
-			Drops:   map[string]uint64{"ring_lost": p[xdpflow.CounterRingLost]},
+			Drops: map[string]uint64{
+				"ring_lost":      p[xdpflow.CounterRingLost],
+				"socket_dropped": st.Sockets.Dropped,
+			},
 			ParseFailures: map[string]uint64{
 				packet.NotIP.String():       p[xdpflow.CounterNotIP],
 				packet.Truncated.String():   p[xdpflow.CounterTruncated],
@@ -44,11 +48,14 @@ func XDP(s interface{ Stats() xdpsource.Stats }) Source {
 				packet.Unsupported.String(): p[xdpflow.CounterUnsupported],
 			},
 			Extra: map[string]uint64{
-				"table_full":    p[xdpflow.CounterTableFull],
-				"l4_missing":    p[xdpflow.CounterL4Missing],
-				"drains":        st.Drains,
-				"partial_flows": st.Partials,
-				"ring_packets":  st.RingPackets,
+				"table_full":     p[xdpflow.CounterTableFull],
+				"l4_missing":     p[xdpflow.CounterL4Missing],
+				"drains":         st.Drains,
+				"partial_flows":  st.Partials,
+				"ring_packets":   st.RingPackets,
+				"redirected":     p[xdpflow.CounterRedirected],
+				"no_socket":      p[xdpflow.CounterNoSocket],
+				"socket_packets": st.Sockets.Received,
 			},
 			Gauges: map[string]float64{"table_entries": gauge},
 		}, nil

@@ -28,11 +28,14 @@ func TestXDPCounters(t *testing.T) {
 	f.st.Program[xdpflow.CounterTableFull] = 5
 	f.st.Program[xdpflow.CounterRingLost] = 1
 	f.st.Program[xdpflow.CounterNotIP] = 4
+	f.st.Program[xdpflow.CounterRedirected] = 7
+	f.st.Sockets.Received, f.st.Sockets.Dropped = 6, 1
 	c, err := src.Counters()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Packets != 1000+5+1+4 || c.Drops["ring_lost"] != 1 ||
+	if c.Packets != 1000+5+1+4+7 || c.Drops["ring_lost"] != 1 ||
+		c.Drops["socket_dropped"] != 1 || c.Extra["socket_packets"] != 6 ||
 		c.ParseFailures["not-ip"] != 4 || c.Extra["table_full"] != 5 {
 		t.Errorf("counters %+v", c)
 	}

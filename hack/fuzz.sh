@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every Go fuzz target of the project for the given time each (default 30s).
+# Runs every Go fuzz target of the project for the given time each: the first argument,
+# else $FUZZTIME, else 30s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fuzztime=${1:-30s}
+fuzztime=${1:-${FUZZTIME:-30s}}
 for pkg in $(go list ./...); do
 	dir=$(go list -f '{{.Dir}}' "$pkg")
 	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do

@@ -109,3 +109,24 @@ func (r *liveRun) summary(t testing.TB) xdpSummary {
 	t.Fatalf("no xdp summary in the log:\n%s", strings.Join(r.logs, "\n"))
 	return xdpSummary{}
 }
+
+// parserRefused returns the frames the user-space parser did not count as flow
+// packets, from the frames_REASON fields of the "finished" line of a stopped run.
+func (r *liveRun) parserRefused(t testing.TB) uint64 {
+	t.Helper()
+	for _, l := range r.logs {
+		var fields map[string]any
+		if json.Unmarshal([]byte(l), &fields) != nil || fields["message"] != "finished" {
+			continue
+		}
+		var n uint64
+		for k, v := range fields {
+			if f, ok := v.(float64); ok && strings.HasPrefix(k, "frames_") {
+				n += uint64(f)
+			}
+		}
+		return n
+	}
+	t.Fatalf("no finished line in the log:\n%s", strings.Join(r.logs, "\n"))
+	return 0
+}

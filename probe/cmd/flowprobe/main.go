@@ -65,28 +65,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer src.Close()
 
-	exporters, descs, err := openOutputs(o, stdout)
+	logAttach(&log, src)
+
+	outputs := newOutputSet(stdout)
+	built, err := outputs.build(outputSpecs(o))
 	if err != nil {
 		log.Error().Err(err).Msg("cannot open an output")
 		return exitSetup
 	}
-	outputs := &outputList{}
-	outputs.add(descs)
 
-	cfg := engineConfig(o, &log)
+	cfg := engineConfig(o, &log, outputs)
 	// With CPUs to spare, let each worker's flow cache run beside its capture.
 	cfg.Pipeline = src.Workers() < runtime.NumCPU()
-	eng, err := engine.New(src, exporters, cfg)
+	eng, err := engine.New(src, built.exporters, cfg)
 	if err != nil {
-		closeAll(exporters)
+		_ = outputs.abort(built)
 		log.Error().Err(err).Msg("cannot set up the flow engine")
 		return exitSetup
 	}
+	outputs.commit(built)
 	if reg != nil {
 		reg.MustRegister(metrics.NewCollector(metrics.Options{Engine: eng,
-			Source: sourceMetrics(src), Outputs: outputs.list}))
+			Source: sourceMetrics(src), Outputs: outputs.metrics}))
 	}
-	log.Info().Str("input", inputName(o)).Int("outputs", len(exporters)).
+	log.Info().Str("input", inputName(o)).Strs("outputs", outputs.names()).
 		Int("cache_flows_per_worker", eng.CacheConfig().Capacity).
 		Stringer("active", eng.CacheConfig().ActiveTimeout).
 		Stringer("inactive", eng.CacheConfig().InactiveTimeout).
@@ -110,8 +112,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	go logProgress(runCtx, &log, eng)
-	rl := &reloader{args: args, cur: o, eng: eng, outputs: outputs, stdout: stdout,
-		log: &log}
+	go watchOutputs(runCtx, &log, outputs)
+	rl := &reloader{args: args, cur: o, eng: eng, outputs: outputs, log: &log}
 	go handleReloads(runCtx, rl)
 
 	runErr := eng.Run(ctx)
@@ -172,11 +174,9 @@ func exitCode(log *zerolog.Logger, runErr error, st *engine.Stats) int {
 }
 
 // engineConfig turns the options into the engine's configuration.
-func engineConfig(o *options, log *zerolog.Logger) engine.Config {
+func engineConfig(o *options, log *zerolog.Logger, outputs *outputSet) engine.Config {
 	cfg := engine.Config{
-		ExportError: func(i int, err error) {
-			log.Warn().Int("output", i).Err(err).Msg("export failed")
-		},
+		ExportError: newErrorLimiter(log, outputs).report,
 		LostRecords: lostRecords,
 	}
 	cfg.Cache.Capacity = o.cache

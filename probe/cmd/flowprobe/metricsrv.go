@@ -1,8 +1,6 @@
 package main
 
 import (
-	"sync"
-
 	"github.com/flowprobe/flowprobe/probe/afpacket"
 	"github.com/flowprobe/flowprobe/probe/afxdp"
 	"github.com/flowprobe/flowprobe/probe/capture"
@@ -24,23 +22,4 @@ func sourceMetrics(src capture.Source) metrics.Source {
 		return metrics.XDP(s)
 	}
 	return metrics.Source{}
-}
-
-// outputList is every output the engine was ever given, in the order of
-// engine.Stats.Exporters, for the metrics; a reload adds to it.
-type outputList struct {
-	mu  sync.Mutex
-	all []metrics.Output
-}
-
-func (l *outputList) add(outs []metrics.Output) {
-	l.mu.Lock()
-	l.all = append(l.all, outs...)
-	l.mu.Unlock()
-}
-
-func (l *outputList) list() []metrics.Output {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]metrics.Output(nil), l.all...)
 }

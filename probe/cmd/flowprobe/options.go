@@ -200,6 +200,14 @@ func parseArgs(args []string) (*options, error) {
 		if err := parseOnto(o, args); err != nil {
 			return nil, err
 		}
+		// An input given on the command line replaces the file's input of the other
+		// kind, so that a configured probe can replay a trace with -r.
+		if scratch.trace != "" && scratch.iface == "" {
+			o.iface = ""
+		}
+		if scratch.iface != "" && scratch.trace == "" {
+			o.trace = ""
+		}
 	}
 	if o.version {
 		return o, nil

@@ -14,55 +14,68 @@ import (
 	"github.com/flowprobe/flowprobe/trapout/ifc"
 )
 
-// openOutputs opens every output named in the options, in the order TRAP, IPFIX,
-// text, and describes each for the metrics. On an error it closes those already open.
-func openOutputs(o *options, stdout io.Writer) ([]flow.Exporter, []metrics.Output, error) {
-	var exps []flow.Exporter
-	var descs []metrics.Output
-	add := func(e flow.Exporter, d metrics.Output) {
-		exps = append(exps, e)
-		descs = append(descs, d)
-	}
-	fail := func(err error) ([]flow.Exporter, []metrics.Output, error) {
-		closeAll(exps)
-		return nil, nil, err
-	}
+// outputSpec is one output the options ask for.
+type outputSpec struct {
+	// name labels the output in logs and metrics, such as "ipfix:127.0.0.1:4739".
+	name string
+	// key is name plus every option that shapes the exporter: a reload keeps an
+	// open output whose key is unchanged.
+	key  string
+	open func(stdout io.Writer) (flow.Exporter, metrics.Output, error)
+}
+
+// outputSpecs lists the outputs o names, in the order TRAP, IPFIX, text.
+func outputSpecs(o *options) []outputSpec {
+	var specs []outputSpec
 	for _, spec := range o.trap {
-		e, out, err := openTRAP(spec, flowexport.Options{SendEOF: !o.noEOF})
-		if err != nil {
-			return fail(fmt.Errorf("TRAP output %q: %w", spec, err))
-		}
-		d := metrics.Output{Name: "trap:" + spec}
-		if k := out.Spec().Kind; k == ifc.TCP || k == ifc.UNIX || k == ifc.TLS {
-			d.TRAP = out // socket outputs count under a lock of their own
-		}
-		add(e, d)
+		opts := flowexport.Options{SendEOF: !o.noEOF}
+		specs = append(specs, outputSpec{name: "trap:" + spec,
+			key: fmt.Sprintf("trap:%s eof=%t", spec, opts.SendEOF),
+			open: func(io.Writer) (flow.Exporter, metrics.Output, error) {
+				e, out, err := openTRAP(spec, opts)
+				if err != nil {
+					return nil, metrics.Output{}, fmt.Errorf("TRAP output %q: %w", spec, err)
+				}
+				d := metrics.Output{}
+				if k := out.Spec().Kind; k == ifc.TCP || k == ifc.UNIX || k == ifc.TLS {
+					d.TRAP = out // socket outputs count under a lock of their own
+				}
+				return e, d, nil
+			}})
+	}
+	transport := ipfix.TCP
+	if o.udp {
+		transport = ipfix.UDP
 	}
 	for _, addr := range o.ipfix {
-		transport := ipfix.TCP
-		if o.udp {
-			transport = ipfix.UDP
-		}
-		e, err := ipfix.New(ipfix.Options{Address: addr, Transport: transport,
-			ObservationDomainID: uint32(o.odid), Milliseconds: o.ipfixMs})
-		if err != nil {
-			return fail(fmt.Errorf("IPFIX output %s: %w", addr, err))
-		}
-		add(e, metrics.Output{Name: "ipfix:" + addr, IPFIX: e})
+		opts := ipfix.Options{Address: addr, Transport: transport,
+			ObservationDomainID: uint32(o.odid), Milliseconds: o.ipfixMs}
+		specs = append(specs, outputSpec{name: "ipfix:" + addr,
+			key: fmt.Sprintf("ipfix:%s udp=%t domain=%d ms=%t", addr, o.udp, o.odid,
+				o.ipfixMs),
+			open: func(io.Writer) (flow.Exporter, metrics.Output, error) {
+				e, err := ipfix.New(opts)
+				if err != nil {
+					return nil, metrics.Output{}, fmt.Errorf("IPFIX output %s: %w", addr, err)
+				}
+				return e, metrics.Output{IPFIX: e}, nil
+			}})
 	}
 	for _, t := range o.text {
 		name := "text:" + t.format.String()
-		if t.path == "" || t.path == "-" {
-			add(text.New(stdout, t.format), metrics.Output{Name: name})
-			continue
+		if t.path != "" && t.path != "-" {
+			name += ":" + t.path
 		}
-		e, err := text.Create(t.path, t.format)
-		if err != nil {
-			return fail(err)
-		}
-		add(e, metrics.Output{Name: name + ":" + t.path})
+		specs = append(specs, outputSpec{name: name, key: name,
+			open: func(stdout io.Writer) (flow.Exporter, metrics.Output, error) {
+				if t.path == "" || t.path == "-" {
+					return text.New(stdout, t.format), metrics.Output{}, nil
+				}
+				e, err := text.Create(t.path, t.format)
+				return e, metrics.Output{}, err
+			}})
 	}
-	return exps, descs, nil
+	return specs
 }
 
 // trapOutput is a flow exporter on a TRAP interface whose context it owns.
@@ -88,14 +101,6 @@ func openTRAP(spec string, opts flowexport.Options) (*trapOutput, *trapout.Outpu
 // Close sends end-of-data if asked, flushes and closes the interface.
 func (t *trapOutput) Close() error {
 	return errors.Join(t.Exporter.Close(), t.ctx.Close())
-}
-
-// closeAll closes exporters that never reached the engine; their errors do not matter
-// next to the one that stopped the start.
-func closeAll(exporters []flow.Exporter) {
-	for _, e := range exporters {
-		_ = e.Close()
-	}
 }
 
 // lostRecords reads the number of records an exporter error reports lost; only the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"io"
 	"slices"
 
 	"github.com/rs/zerolog"
@@ -18,8 +17,7 @@ type reloader struct {
 	args    []string
 	cur     *options
 	eng     *engine.Engine
-	outputs *outputList
-	stdout  io.Writer
+	outputs *outputSet
 	log     *zerolog.Logger
 }
 
@@ -71,19 +69,21 @@ func (r *reloader) reload() {
 	r.log.Info().Msg("reload: configuration applied")
 }
 
-// swapOutputs opens the outputs of next and puts them in place of the running ones,
-// which drain, flush and close.
+// swapOutputs puts the outputs of next in place of the running ones. An output whose
+// settings did not change stays open, so that its TRAP clients stay connected and
+// its IPFIX connection up; the others open anew, and those no longer named drain,
+// flush and close.
 func (r *reloader) swapOutputs(next *options) error {
-	exps, descs, err := openOutputs(next, r.stdout)
+	built, err := r.outputs.build(outputSpecs(next))
 	if err != nil {
 		return err
 	}
-	r.outputs.add(descs)
-	err = r.eng.SwapExporters(exps)
+	err = r.eng.SwapExporters(built.exporters)
 	if errors.Is(err, engine.ErrStopped) {
-		closeAll(exps)
+		_ = r.outputs.abort(built)
 		return err
 	}
+	r.outputs.commit(built)
 	if err != nil {
 		r.log.Warn().Err(err).Msg("reload: an old output failed to close")
 	}

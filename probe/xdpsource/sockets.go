@@ -60,14 +60,22 @@ func (s *serialHandler) Merge(agg *flow.Record) {
 }
 
 // runSockets delivers redirected frames to h from one worker per socket until ctx is
-// cancelled; the returned function waits for that and returns Run's error.
-func (s *Source) runSockets(ctx context.Context, h capture.Handler) func() error {
+// cancelled, calling failed if the sockets stop early with an error; the returned
+// function waits for the end and returns Run's error.
+func (s *Source) runSockets(ctx context.Context, h capture.Handler,
+	failed func()) func() error {
 	handlers := make([]capture.Handler, s.socks.Workers())
 	for i := range handlers {
 		handlers[i] = h
 	}
 	done := make(chan error, 1)
-	go func() { done <- s.socks.Run(ctx, handlers) }()
+	go func() {
+		err := s.socks.Run(ctx, handlers)
+		if err != nil {
+			failed()
+		}
+		done <- err
+	}()
 	return func() error { return <-done }
 }
 

@@ -155,10 +155,14 @@ func (s *Source) runAll(ctx context.Context, d *drainer, h capture.Handler) erro
 	if s.socks == nil {
 		return s.loop(ctx, d, h)
 	}
+	// The sockets outlive the loop, so that they take the frames redirected until the
+	// loop detaches the program; a socket failure ends the loop, and so the run.
 	sockCtx, stopSockets := context.WithCancel(context.Background())
 	defer stopSockets()
-	wait := s.runSockets(sockCtx, h)
-	loopErr := s.loop(ctx, d, h)
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	defer stopLoop()
+	wait := s.runSockets(sockCtx, h, stopLoop)
+	loopErr := s.loop(loopCtx, d, h)
 	stopSockets()
 	sockErr := wait()
 	if loopErr != nil || sockErr != nil {

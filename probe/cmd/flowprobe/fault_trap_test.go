@@ -168,7 +168,7 @@ func trapConsumerCase(t *testing.T, timeout, consumer string) {
 		}
 		inject(t, host, flowFrames(t, host, 100+round, trapFlows))
 		sent += trapFlows
-		time.Sleep(1500 * time.Millisecond)
+		time.Sleep(1100 * time.Millisecond)
 	}
 
 	blocking := timeout != "NO_WAIT" // the default is libtrap's WAIT

@@ -139,6 +139,24 @@ func (l *Link) IfIndex() int { return l.ifIndex }
 // Interface reports the name of the interface the program is attached to.
 func (l *Link) Interface() string { return l.iface }
 
+// Attached reports whether the program is still attached: false after Close, and
+// false once the interface has been removed, which detaches the program without
+// telling the process.
+func (l *Link) Attached() (bool, error) {
+	if l.closed {
+		return false, nil
+	}
+	info, err := l.link.Info()
+	if err != nil {
+		return false, fmt.Errorf("read xdp link on %s: %w", l.iface, err)
+	}
+	// The kernel reports interface index 0 for a link whose interface is gone.
+	if x := info.XDP(); x == nil || x.Ifindex == 0 {
+		return false, nil
+	}
+	return true, nil
+}
+
 // Close detaches the program. Programs still running on other CPUs finish their
 // current packet; wait for an RCU grace period before reading what they wrote.
 // Calling Close again does nothing. A Link is not safe for concurrent use.

@@ -172,3 +172,42 @@ func TestAttachFallsBackToGeneric(t *testing.T) {
 		t.Errorf("attached in %s, want the generic fallback", l.Mode())
 	}
 }
+
+// TestAttachedFollowsTheInterface checks Attached before and after the interface is
+// removed, and after Close.
+func TestAttachedFollowsTheInterface(t *testing.T) {
+	testhost.RequireRoot(t)
+	h := testhost.New(t, testhost.Options{})
+	p := loadProgram(t)
+	var l *Link
+	err := h.Probe.Do(func() (err error) {
+		l, err = XDP(h.Probe.Link, p, Options{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if ok, err := l.Attached(); !ok || err != nil {
+		t.Fatalf("freshly attached program: attached %v, %v", ok, err)
+	}
+	err = h.Probe.Do(func() error {
+		link, err := netlink.LinkByName(h.Probe.Link)
+		if err != nil {
+			return err
+		}
+		return netlink.LinkDel(link)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := l.Attached(); ok || err != nil {
+		t.Errorf("after the interface was removed: attached %v, %v", ok, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("close after the interface was removed: %v", err)
+	}
+	if ok, err := l.Attached(); ok || err != nil {
+		t.Errorf("after Close: attached %v, %v", ok, err)
+	}
+}

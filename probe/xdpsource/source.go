@@ -206,6 +206,10 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 			}
 			next = now.Add(s.opts.DrainInterval)
 			drained = true
+			if gone, err := s.interfaceGone(); gone || err != nil {
+				// Hand over what was counted before reporting the end.
+				return errors.Join(err, s.shutdown(d, h))
+			}
 		}
 		if drained || !now.Before(nextTick) {
 			h.Tick(time.Now().UnixNano())
@@ -213,6 +217,19 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 		}
 	}
 	return s.shutdown(d, h)
+}
+
+// interfaceGone reports, as an error, that the interface was removed: that detaches
+// the program without a word, and the tables would stay empty for ever.
+func (s *Source) interfaceGone() (bool, error) {
+	ok, err := s.link.Attached()
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return true, fmt.Errorf("interface was removed")
+	}
+	return false, nil
 }
 
 // shutdown detaches the program, then drains both sets of tables and the ring buffer.

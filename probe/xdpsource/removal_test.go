@@ -2,6 +2,7 @@ package xdpsource
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,16 +14,24 @@ import (
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
-// TestSocketFailureEndsRun removes the interface under a source that redirects the
-// first packets of each flow: the sockets fail, and Run must end with an error on its
-// own instead of draining the tables of a gone interface until it is cancelled.
-func TestSocketFailureEndsRun(t *testing.T) {
+// TestInterfaceRemovalEndsRun removes the interface under a running source, with and
+// without sockets for redirected frames: Run must end with an error on its own instead
+// of draining the tables of a gone interface until it is cancelled.
+func TestInterfaceRemovalEndsRun(t *testing.T) {
 	testhost.RequireRoot(t)
+	for _, redirect := range []uint32{0, 3} {
+		t.Run(fmt.Sprintf("redirect %d", redirect), func(t *testing.T) {
+			interfaceRemoval(t, redirect)
+		})
+	}
+}
+
+func interfaceRemoval(t *testing.T, redirect uint32) {
 	h := testhost.New(t, testhost.Options{})
 	var src *Source
 	err := h.Probe.Do(func() (err error) {
 		src, err = New(Options{Interface: h.Probe.Link,
-			Program: xdpflow.Config{RedirectFirst: 3}, DrainInterval: 100 * time.Millisecond})
+			Program: xdpflow.Config{RedirectFirst: redirect}, DrainInterval: 100 * time.Millisecond})
 		return err
 	})
 	if err != nil {

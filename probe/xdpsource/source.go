@@ -108,8 +108,9 @@ func (s *Source) Mode() attach.Mode { return s.link.Mode() }
 
 // Run merges partial flows and ring buffer frames into handlers[0], which must be a
 // Merger, and ticks it at least once a second, until ctx is cancelled. It then detaches
-// the program, reads the tables and the ring buffer a last time and returns nil. A
-// Source runs once.
+// the program, reads the tables and the ring buffer a last time and returns nil. When
+// the interface is removed, or the AF_XDP sockets fail, it hands over what was
+// counted the same way and returns an error. A Source runs once.
 //
 // With Program.RedirectFirst, one worker per AF_XDP socket hands the redirected frames
 // to handlers[0] as well. Calls to it then come from several goroutines, one at a

@@ -21,4 +21,8 @@
 // each exporter drain its queue, flushes and closes it, and only then returns. An
 // exporter that hangs would hold Run for ever; Abandon (a second signal) gives up on
 // such a one and counts what it still held as lost.
+//
+// A running engine can be reconfigured without losing a flow (flowprobe's SIGHUP):
+// SwapExporters replaces the exporters between two batches, and SetTimeouts hands
+// every cache new timeouts at its next tick.
 package engine

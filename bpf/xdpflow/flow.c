@@ -170,8 +170,21 @@ static __always_inline void to_ring(struct flow_key *key, struct packet_info *in
 	count(CNT_TABLE_FULL);
 }
 
-static __always_inline void account(struct flow_key *key, struct packet_info *info,
-				    struct ethhdr *eth)
+/* redirecting_first tells whether only the first packets of each flow are redirected;
+ * the verifier removes what depends on it when it is false. */
+static __always_inline int redirecting_first(void)
+{
+	return cfg_redirect_first != 0 && cfg_redirect_first != REDIRECT_ALL;
+}
+
+/* account adds the packet to its CPU's flow table, or hands it to a socket when its
+ * flow has not sent its first packets yet, and returns 1 then. A flow with packets in
+ * this CPU's current table has already sent them (or found no socket), so only a
+ * flow's first packet on a CPU in each drain interval pays for the redirect count
+ * lookup, and every later one costs what it costs without redirects. A flow whose
+ * redirect found no socket is thus counted here for the rest of the interval. */
+static __always_inline int account(struct xdp_md *ctx, struct flow_key *key,
+				   struct packet_info *info, struct ethhdr *eth)
 {
 	void *table = current_table();
 	struct flow_counters *c;
@@ -179,8 +192,10 @@ static __always_inline void account(struct flow_key *key, struct packet_info *in
 	__u64 now;
 
 	if (!table) {
+		if (redirecting_first() && redirect_first(ctx, key))
+			return 1;
 		to_ring(key, info, eth, bpf_ktime_get_ns());
-		return;
+		return 0;
 	}
 
 	c = bpf_map_lookup_elem(table, key);
@@ -198,9 +213,11 @@ static __always_inline void account(struct flow_key *key, struct packet_info *in
 		c->bytes += info->ip_bytes;
 		c->last_ns = now;
 		c->tcp_flags |= info->tcp_flags;
-		return;
+		return 0;
 	}
 
+	if (redirecting_first() && redirect_first(ctx, key))
+		return 1;
 	now = bpf_ktime_get_ns();
 	if (c) {
 		c->first_ns = now;
@@ -211,7 +228,7 @@ static __always_inline void account(struct flow_key *key, struct packet_info *in
 		c->packets = 1;
 		c->bytes = info->ip_bytes;
 		c->tcp_flags = info->tcp_flags;
-		return;
+		return 0;
 	}
 
 	fresh.packets = 1;
@@ -223,8 +240,9 @@ static __always_inline void account(struct flow_key *key, struct packet_info *in
 	__builtin_memcpy(fresh.src_mac, eth->src, 6);
 	__builtin_memcpy(fresh.dst_mac, eth->dst, 6);
 	if (bpf_map_update_elem(table, key, &fresh, BPF_NOEXIST) == 0)
-		return;
+		return 0;
 	to_ring(key, info, eth, now);
+	return 0;
 }
 
 SEC("xdp")
@@ -242,12 +260,10 @@ int flowprobe_xdp(struct xdp_md *ctx)
 	if (err) {
 		count(err);
 	} else if (eth) {
-		if (cfg_redirect_first != 0 && cfg_redirect_first != REDIRECT_ALL &&
-		    redirect_first(ctx, &key))
+		if (account(ctx, &key, &info, eth))
 			return XDP_REDIRECT;
 		if (info.l4_missing)
 			count(CNT_L4_MISSING);
-		account(&key, &info, eth);
 	}
 
 	return cfg_drop ? XDP_DROP : XDP_PASS;

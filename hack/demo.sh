@@ -3,7 +3,8 @@
 # first; run on its own, the script builds it when it is missing.
 #
 # As root it runs live: it builds a test host (two network namespaces joined by a veth
-# pair, addresses from 198.18.0.0/15), starts flowprobe in XDP mode on the probe end,
+# pair, addresses from 198.18.0.0/15), starts flowprobe in XDP mode on the probe end
+# (AF_PACKET if the kernel refuses XDP) with metrics on 127.0.0.1:9464 in that namespace,
 # replays the trace into the peer end with tcpreplay (installed from Debian when
 # missing), stops flowprobe with SIGTERM and prints the largest flows and a few
 # counters. The namespaces are removed however the script ends.
@@ -23,6 +24,7 @@ trace=${1:-testdata/pcap/gopacket-cip.pcap}
 top=10
 work=$(mktemp -d)
 probe_pid=
+metrics=(--metrics 127.0.0.1:9464)
 ns_probe="fpdemo$$-probe"
 ns_peer="fpdemo$$-peer"
 
@@ -89,9 +91,25 @@ scrape() {
 		cat <&3' | tr -d '\r' | sed '1,/^$/d'
 }
 
+# start_probe starts flowprobe on the probe end in the given capture mode and waits
+# for it to log that it started; it fails when flowprobe exits first.
+start_probe() {
+	ip netns exec "$ns_probe" "$bin" -I "$1" --mode "$2" "${metrics[@]}" \
+		-o csv:"$work/flows.csv" -v 2>"$work/log" &
+	probe_pid=$!
+	for _ in $(seq 100); do
+		grep -q '"message":"started"' "$work/log" && return 0
+		kill -0 "$probe_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$probe_pid" 2>/dev/null || true
+	wait "$probe_pid" 2>/dev/null || true
+	probe_pid=
+	return 1
+}
+
 live() {
-	local link_probe="fpd$$p" link_peer="fpd$$q" metrics=()
-	"$bin" -h | grep -q -- '--metrics' && metrics=(--metrics 127.0.0.1:9464)
+	local link_probe="fpd$$p" link_peer="fpd$$q"
 	ip netns add "$ns_probe"
 	ip netns add "$ns_peer"
 	ip -n "$ns_probe" link add "$link_probe" type veth peer name "$link_peer" \
@@ -105,21 +123,16 @@ live() {
 	ip -n "$ns_probe" link set "$link_probe" up
 	ip -n "$ns_peer" link set "$link_peer" up
 
-	echo "== $("$bin" --version): live XDP capture on $link_probe (netns $ns_probe)"
-	echo "   replaying $trace into $link_peer with tcpreplay"
-	ip netns exec "$ns_probe" "$bin" -I "$link_probe" --mode xdp "${metrics[@]}" \
-		-o csv:"$work/flows.csv" -v 2>"$work/log" &
-	probe_pid=$!
-	for _ in $(seq 100); do
-		grep -q '"message":"started"' "$work/log" && break
-		kill -0 "$probe_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if ! grep -q '"message":"started"' "$work/log"; then
-		echo "demo: flowprobe did not start:" >&2
+	# XDP first; a kernel that refuses the XDP program still gets the AF_PACKET demo.
+	local mode
+	for mode in xdp afpacket; do
+		start_probe "$link_probe" "$mode" && break
+		echo "demo: flowprobe did not start in $mode mode:" >&2
 		cat "$work/log" >&2
-		return 1
-	fi
+		[ "$mode" = afpacket ] && return 1
+	done
+	echo "== $("$bin" --version): live $mode capture on $link_probe (netns $ns_probe)"
+	echo "   replaying $trace into $link_peer with tcpreplay"
 
 	ip netns exec "$ns_peer" tcpreplay -i "$link_peer" --topspeed "$trace" \
 		>"$work/replay" 2>&1 || { cat "$work/replay" >&2; return 1; }
@@ -129,9 +142,7 @@ live() {
 		sed 's/^[[:space:]]*//'
 	# The XDP tables are read every 3 s: wait for a read so the metrics show the trace.
 	sleep 3.5
-	if [ ${#metrics[@]} -gt 0 ]; then
-		scrape >"$work/metrics" || echo "demo: could not read the metrics" >&2
-	fi
+	scrape >"$work/metrics" || echo "demo: could not read the metrics" >&2
 	kill -TERM "$probe_pid"
 	local code=0
 	wait "$probe_pid" || code=$?

@@ -70,7 +70,7 @@ func TestDemo(t *testing.T) {
 				t.Fatalf("demo failed: %v\n%s", err, out)
 			}
 			text := string(out)
-			if got := strings.Contains(text, "live XDP capture"); got != tc.live {
+			if got := strings.Contains(text, "live xdp capture"); got != tc.live {
 				t.Fatalf("live form ran: %v, want %v\n%s", got, tc.live, text)
 			}
 			m := demoTotals.FindStringSubmatch(text)

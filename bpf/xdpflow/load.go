@@ -59,7 +59,8 @@ type Config struct {
 	// whole to the AF_XDP socket of their RX queue (stored in Objects.XSKMap)
 	// instead of counting them: 0 none, RedirectAll every frame, parsed or not.
 	// Redirected frames leave the kernel's network stack, and user space must parse
-	// and count them; a frame whose queue has no socket is counted in the tables.
+	// and count them. A frame whose queue has no socket is counted in the tables,
+	// and so are its flow's later packets on that CPU until the next Swap.
 	// The program remembers what it sent per flow in an LRU map of TableEntries
 	// entries, apart from the tables so that it survives their swaps; a flow it
 	// forgot sends its next RedirectFirst packets again, so a host with more live

@@ -41,8 +41,9 @@ func TestFaultIPFIXTCPOutage(t *testing.T) {
 	ln.Close() // absent at the start
 
 	csv := filepath.Join(t.TempDir(), "flows.csv")
+	const metricsAddr = "127.0.0.1:9464"
 	p := startProbe(t, host, "-f", "udp", "--inactive", "1s", "-x", addr,
-		"-o", "csv:"+csv)
+		"-o", "csv:"+csv, "--metrics", metricsAddr)
 
 	const batch = 500
 	var collectors []*ipfixCollector
@@ -80,6 +81,13 @@ func TestFaultIPFIXTCPOutage(t *testing.T) {
 	up()
 	send(4)
 	waitFor(t, "the flows exported while the collector was down", arrived)
+	m := scrapeIn(t, &host.Probe, metricsAddr)
+	connects := metricSum(t, m, "flowprobe_ipfix_connects_total")
+	templates := metricSum(t, m, "flowprobe_ipfix_templates_sent_total")
+	if connects != 2 || templates != 2 {
+		t.Errorf("metrics: %d connections and %d template messages, want 2 and 2",
+			connects, templates)
+	}
 
 	if code := p.stop(t, syscall.SIGTERM, 30*time.Second); code != exitOK {
 		t.Fatalf("exit %d, want %d:\n%s", code, exitOK, p.log())

@@ -31,10 +31,9 @@ func bindSocket(t testing.TB, o *Objects) {
 
 // TestRedirectFirstPackets checks the verdicts and counters of the first-N redirect:
 // the first N packets of each flow direction are redirected and only counted by the
-// redirected counter, the rest are counted in the tables, the program remembers what
-// it sent across a table swap, and without a socket every packet is counted in the
-// kernel, a flow's first with the no-socket counter. Frames seen always equal the table packets plus
-// Counters.NotAccounted.
+// redirected counter, the rest are counted in the tables, and without a socket every
+// packet is counted in the kernel, a flow's first with the no-socket counter. Frames
+// seen always equal the table packets plus Counters.NotAccounted.
 func TestRedirectFirstPackets(t *testing.T) {
 	requireRoot(t)
 	const n = 3

@@ -31,7 +31,8 @@ func interfaceRemoval(t *testing.T, redirect uint32) {
 	var src *Source
 	err := h.Probe.Do(func() (err error) {
 		src, err = New(Options{Interface: h.Probe.Link,
-			Program: xdpflow.Config{RedirectFirst: redirect}, DrainInterval: 100 * time.Millisecond})
+			Program:       xdpflow.Config{RedirectFirst: redirect},
+			DrainInterval: 100 * time.Millisecond})
 		return err
 	})
 	if err != nil {

@@ -65,7 +65,8 @@ func sigtermUnderLoad(t *testing.T, host *testhost.Host, round int, args []strin
 		t.Errorf("round %d: %d packets lost with tables and ring buffer full", round,
 			sum.RingLost)
 	}
-	if counted := sum.TablePackets + sum.RingPackets + sum.Received - refused; exported != counted {
+	counted := sum.TablePackets + sum.RingPackets + sum.Received - refused
+	if exported != counted {
 		t.Errorf("round %d: exported %d packets, counted %d (tables %d, ring buffer %d, "+
 			"sockets %d, refused by the parser %d)", round, exported, counted,
 			sum.TablePackets, sum.RingPackets, sum.Received, refused)

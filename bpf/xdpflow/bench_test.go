@@ -98,7 +98,7 @@ func BenchmarkXDP(b *testing.B) {
 			tc.cfg.TableEntries = 1 << 17
 			o := loadForTest(b, tc.cfg)
 			if tc.cfg.RedirectFirst != 0 {
-				bindSocket(b, o)
+				bindSocket(b, o.XSKMap)
 				for _, wf := range mix {
 					for range tc.cfg.RedirectFirst {
 						run(b, o, wf.frame)

@@ -15,13 +15,13 @@ import (
 func BenchmarkRedirectAll(b *testing.B) {
 	requireRoot(b)
 	flow := loadForTest(b, Config{RedirectFirst: RedirectAll})
-	bindSocket(b, flow)
+	bindSocket(b, flow.XSKMap)
 	plain, err := xdp.NewProgram(1)
 	if err != nil {
 		b.Fatalf("load the afxdp redirect program: %v", err)
 	}
 	defer plain.Close()
-	bindSocket(b, &Objects{XSKMap: plain.Sockets})
+	bindSocket(b, plain.Sockets)
 	if err := plain.Queues.Put(uint32(0), uint32(1)); err != nil {
 		b.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package xdpflow
 import (
 	"testing"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/flowprobe/flowprobe/hack/testhost"
 	"github.com/flowprobe/flowprobe/probe/afxdp"
 	"github.com/flowprobe/flowprobe/probe/flow"
@@ -11,15 +13,15 @@ import (
 const xdpRedirect = 4
 
 // bindSocket opens an AF_XDP socket on queue 0 of a fresh veth and stores it in the
-// program's XSKMAP, so that bpf_redirect_map finds a socket for the frames that
+// XSKMAP xsks, so that bpf_redirect_map finds a socket for the frames that
 // BPF_PROG_TEST_RUN feeds in (their RX queue is 0).
-func bindSocket(t testing.TB, o *Objects) {
+func bindSocket(t testing.TB, xsks *ebpf.Map) {
 	t.Helper()
 	h := testhost.New(t, testhost.Options{})
 	var src *afxdp.Source
 	err := h.Probe.Do(func() (err error) {
 		src, err = afxdp.New(afxdp.Options{Interface: h.Probe.Link, Queues: []int{0},
-			XSKMap: o.XSKMap, Bind: afxdp.BindCopy, Frames: 64,
+			XSKMap: xsks, Bind: afxdp.BindCopy, Frames: 64,
 			FillRingSize: 32, RxRingSize: 32})
 		return err
 	})
@@ -87,7 +89,7 @@ func TestRedirectFirstPackets(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := loadForTest(t, Config{RedirectFirst: tc.first})
 			if tc.socket {
-				bindSocket(t, o)
+				bindSocket(t, o.XSKMap)
 			}
 			for i, s := range tc.steps {
 				if got := run(t, o, s.frame); got != s.verdict {
@@ -127,7 +129,7 @@ func TestRedirectFirstPackets(t *testing.T) {
 // to user space does not send more after the tables are swapped and drained.
 func TestRedirectMemorySurvivesSwap(t *testing.T) {
 	o := loadForTest(t, Config{RedirectFirst: 1})
-	bindSocket(t, o)
+	bindSocket(t, o.XSKMap)
 	a := cat(ether(0x0800), ipv4(17, "198.18.0.1", "198.18.0.2", 0, 0, udp(1000, 53, 10)))
 	if got := run(t, o, a); got != xdpRedirect {
 		t.Fatalf("first packet: verdict %d, want redirect", got)

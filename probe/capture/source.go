@@ -25,8 +25,9 @@ type Frame struct {
 	LinkType  LinkType
 }
 
-// Handler consumes the frames of one worker. A Source calls a given Handler from one
-// goroutine only.
+// Handler consumes the frames of one worker. A Source never calls a given Handler
+// concurrently: one call at a time, usually from one goroutine, so the handler needs no
+// locking of its own.
 type Handler interface {
 	// HandleFrame processes one frame; it must not keep f or f.Data after returning.
 	HandleFrame(f *Frame)
@@ -41,7 +42,7 @@ type Source interface {
 	// Workers reports how many handlers Run needs: one per capture goroutine.
 	Workers() int
 	// Run captures until ctx is cancelled or the input ends, calling handlers[w] only
-	// from worker w's goroutine. It returns nil at the end of a trace file and when
+	// for worker w and never concurrently. It returns nil at the end of a trace file and when
 	// ctx is cancelled; any other stop is an error.
 	Run(ctx context.Context, handlers []Handler) error
 	// Close releases the source; it is safe to call after Run returned.

@@ -110,7 +110,7 @@ func TestFaultSIGTERMTrace(t *testing.T) {
 			}()
 			csv := filepath.Join(dir, "flows.csv")
 			p := startProbe(t, nil, "-r", fifo, "-o", "csv:"+csv)
-			time.Sleep(time.Second)
+			time.Sleep(500 * time.Millisecond)
 			code := p.stop(t, syscall.SIGTERM, 30*time.Second)
 			res := <-streamed
 			if res.err != nil {
@@ -252,7 +252,7 @@ func liveUnderLoad(t *testing.T, reload bool) {
 		if reload && round == 5 {
 			// Let the first flows end idle into the first file, then reload while
 			// they start again.
-			time.Sleep(3 * time.Second)
+			time.Sleep(2200 * time.Millisecond)
 			liveConfig(t, cfg, second, "3s")
 			if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 				t.Fatal(err)

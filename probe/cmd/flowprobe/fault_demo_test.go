@@ -23,6 +23,9 @@ var demoSent = regexp.MustCompile(`(?m)^Successful packets:\s+(\d+)$`)
 // Both must print the flows, and their packets must add up to what was sent.
 func TestDemo(t *testing.T) {
 	testhost.RequireRoot(t)
+	if _, err := exec.LookPath("tcpreplay"); err != nil {
+		t.Skip("tcpreplay is not installed; hack/setup-test-host.sh installs it")
+	}
 	if _, err := exec.LookPath("setpriv"); err != nil {
 		t.Skip("setpriv (util-linux) is needed to run the demo as nobody")
 	}

@@ -2,6 +2,7 @@ package flowcache
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
@@ -22,14 +23,21 @@ type Stats struct {
 	Ended [flow.EndLackOfResource + 1]uint64
 }
 
-// slot holds one flow. The deadline sits next to the record, in the cache lines a
-// packet touches anyway.
+// slot holds one flow. A slot is padded to whole 64-byte cache lines, and the slot
+// array of a real cache is large enough that Go allocates it page-aligned, so every
+// slot starts a line: the deadline and the key then share the first line, and the
+// counters and times the second, which is all a packet of a known flow touches.
+// Unpadded (168 bytes), slots straddled lines and a packet touched up to three.
 type slot struct {
-	rec flow.Record
 	// deadline is the packet time at which the flow ends: the earliest of its
 	// inactive and active timeouts and, once closing, its FIN wait.
 	deadline int64
+	rec      flow.Record
+	_        [slotPad]byte
 }
+
+// slotPad rounds a slot up to a multiple of 64 bytes.
+const slotPad = (64 - (8+unsafe.Sizeof(flow.Record{}))%64) % 64
 
 // Cache turns packets into flow records; see the package comment for the rules.
 type Cache struct {
@@ -122,19 +130,17 @@ func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bo
 	base := int(h&c.mask) * Ways
 	tags := c.tags[base : base+Ways : base+Ways]
 
-	var rev flow.Key
-	if !c.cfg.Split {
-		rev = k.Reverse()
-	}
+	kw := wordsOf(k)
 	for i, t := range tags {
 		if t>>16 != tag {
 			continue
 		}
 		s := base + i
 		r := &c.slots[s].rec
+		rw := wordsOf(&r.Key)
 		reverse := false
-		if r.Key != *k {
-			if c.cfg.Split || r.Key != rev {
+		if !rw.equal(kw) {
+			if c.cfg.Split || !rw.equalReverse(kw) {
 				continue
 			}
 			reverse = true

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/flowprobe/flowprobe/hack/testhost"
 	"github.com/flowprobe/flowprobe/trapout"
+	"github.com/flowprobe/flowprobe/trapout/ifc"
 )
 
 // trapConsumer reads flow records from a TRAP UNIX socket output the way a NEMEA
@@ -139,9 +141,10 @@ func TestFaultTRAPConsumers(t *testing.T) {
 
 func trapConsumerCase(t *testing.T, timeout, consumer string) {
 	host := testhost.New(t, testhost.Options{})
-	// The socket lands in /tmp (TRAP_SOCKET_DIR is not set), named after this test
-	// process and host, and is removed when flowprobe closes it.
+	// The socket is named after this test process and host. A flowprobe that a
+	// second signal ends leaves it behind.
 	socket := fmt.Sprintf("flowprobe-test-%s", host.Probe.Link)
+	t.Cleanup(func() { os.Remove(ifc.SocketPath(socket)) })
 	spec := "u:" + socket
 	if timeout != "" {
 		spec += ":timeout=" + timeout

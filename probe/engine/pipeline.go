@@ -77,9 +77,7 @@ func (p *pipeline) run() {
 	defer close(p.done)
 	c := p.w.cache
 	for b := range p.queue {
-		for i := range b.packets {
-			c.Update(&b.packets[i])
-		}
+		c.UpdateBatch(b.packets)
 		for i := range b.merges {
 			c.Merge(&b.merges[i])
 		}

@@ -61,6 +61,12 @@ type Cache struct {
 
 	now   int64 // the latest packet or tick time seen
 	stats Stats
+
+	// hashes and warm serve UpdateBatch: the hashes of the group being accounted,
+	// and the sum of the values it loaded ahead, kept so that the loads are not
+	// dropped as dead code.
+	hashes [batchGroup]uint64
+	warm   uint64
 }
 
 // New returns a Cache that hands finished records to sink in batches of
@@ -93,11 +99,13 @@ func (c *Cache) Config() Config { return c.cfg }
 func (c *Cache) Stats() Stats { return c.stats }
 
 // Update accounts one packet to its flow, opening a flow when there is none.
-func (c *Cache) Update(p *flow.Packet) {
+func (c *Cache) Update(p *flow.Packet) { c.update(p, hashKey(&p.Key)) }
+
+// update is Update with the hash of p's key already computed.
+func (c *Cache) update(p *flow.Packet, h uint64) {
 	c.stats.Packets++
 	c.advance(p.Timestamp)
 
-	h := hashKey(&p.Key)
 	slot, reverse := c.lookup(&p.Key, h, p.Timestamp, p.TCPFlags)
 	if slot < 0 {
 		slot = c.open(&p.Key, h, p.Timestamp)

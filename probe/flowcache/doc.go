@@ -36,5 +36,6 @@
 // capacity of 262,144 flows takes 51 MB.
 //
 // A Cache is not safe for concurrent use: each capture worker owns its own, which is
-// what lets the per-packet path run without locks. Update and Merge do not allocate.
+// what lets the per-packet path run without locks. Update, UpdateBatch and Merge do not
+// allocate.
 package flowcache

@@ -52,7 +52,7 @@ Flow cache:
   --fin-wait DURATION how long a flow that saw a TCP FIN waits for the rest of the
                       close before it ends (default 1s; 0 ends it at the FIN)
   -s N                cache size in flows, shared by the workers (default 262144,
-                      172 bytes each)
+                      196 bytes each)
   --split             one record per direction instead of biflows
   --decap             count GRE and VXLAN traffic as its inner flows
 

@@ -28,6 +28,12 @@ type Options struct {
 	// SendEOF sends the end-of-data marker at Close (ipfixprobe's eof option), which
 	// makes NEMEA receivers such as logger stop.
 	SendEOF bool
+	// Timeout is the output's send timeout unless its `-i` specifier gives one. The
+	// zero value is NO_WAIT: a socket output then skips containers a slow client has
+	// not read rather than stall the caller, which suits a live capture that must
+	// keep up with the network. A program that reads a file can afford Wait, which
+	// makes it go at the pace of its slowest consumer and lose nothing.
+	Timeout trapout.Timeout
 }
 
 // Exporter implements flow.Exporter on a TRAP output. It is not safe for concurrent
@@ -47,8 +53,9 @@ type fields struct {
 	packets, packetsRev, dstPort, srcPort, dir, proto, flags, flagsRev int
 }
 
-// New sets the basic flow template on out and returns an exporter that sends to it.
-// The caller keeps owning out's context.
+// New sets the basic flow template and opts.Timeout on out (a timeout in out's
+// specifier wins) and returns an exporter that sends to it. The caller keeps owning
+// out's context.
 func New(out *trapout.Output, opts Options) (*Exporter, error) {
 	tmpl, err := unirec.ParseTemplate(Template)
 	if err != nil {
@@ -57,6 +64,7 @@ func New(out *trapout.Output, opts Options) (*Exporter, error) {
 	if err := out.SetTemplate(tmpl); err != nil {
 		return nil, fmt.Errorf("flow exporter: %w", err)
 	}
+	out.SetTimeout(opts.Timeout)
 	ix := tmpl.Index
 	return &Exporter{
 		out:  out,

@@ -40,7 +40,8 @@ func testRecords() []flow.Record {
 // requires the exact basic flow template.
 func TestReadBack(t *testing.T) {
 	t.Setenv("TRAP_SOCKET_DIR", t.TempDir())
-	e, err := Open("u:flows", Options{LinkBitField: 1, DirBitField: 1, SendEOF: true})
+	e, err := Open("u:flows", Options{LinkBitField: 1, DirBitField: 1, SendEOF: true,
+		Timeout: trapout.Wait})
 	if err != nil {
 		t.Fatal(err)
 	}

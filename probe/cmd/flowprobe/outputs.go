@@ -28,9 +28,9 @@ type outputSpec struct {
 func outputSpecs(o *options) []outputSpec {
 	var specs []outputSpec
 	for _, spec := range o.trap {
-		opts := flowexport.Options{SendEOF: !o.noEOF}
+		opts := flowexport.Options{SendEOF: !o.noEOF, Timeout: trapTimeout(o)}
 		specs = append(specs, outputSpec{name: "trap:" + spec,
-			key: fmt.Sprintf("trap:%s eof=%t", spec, opts.SendEOF),
+			key: fmt.Sprintf("trap:%s eof=%t timeout=%v", spec, opts.SendEOF, opts.Timeout),
 			open: func(io.Writer) (flow.Exporter, metrics.Output, error) {
 				e, out, err := openTRAP(spec, opts)
 				if err != nil {
@@ -76,6 +76,16 @@ func outputSpecs(o *options) []outputSpec {
 			}})
 	}
 	return specs
+}
+
+// trapTimeout is the send timeout of TRAP outputs whose specifier gives none: a live
+// capture must not stall because a consumer does, while a trace file can wait for the
+// slowest consumer and so lose nothing.
+func trapTimeout(o *options) trapout.Timeout {
+	if o.trace != "" {
+		return trapout.Wait
+	}
+	return trapout.NoWait
 }
 
 // trapOutput is a flow exporter on a TRAP interface whose context it owns.

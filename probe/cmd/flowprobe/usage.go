@@ -22,9 +22,9 @@ Usage:
 Input (one of):
   -I IFACE          capture live on IFACE (needs CAP_NET_RAW)
   -r FILE           read a pcap or pcapng file (gzip allowed); flows follow packet time
-  --mode MODE       live capture method: afpacket (default); afxdp (one socket and
-                    worker per RX queue, through an XDP redirect program); or xdp (flows
-                    counted in the kernel by an XDP program and read every 3 s)
+  --mode MODE       live capture method: xdp (default: flows counted in the kernel by
+                    an XDP program and read every 3 s); afxdp (one socket and worker per
+                    RX queue, through an XDP redirect program); or afpacket
   --xdp-first-packets N  with --mode xdp, hand the first N packets of each flow
                     direction (or "all" frames) whole to user space through AF_XDP
                     sockets, one per RX queue, and count the rest in the kernel
@@ -34,7 +34,9 @@ Input (one of):
 
 Outputs (any number, each may be repeated; a table on standard output when none):
   -i IFC            TRAP output interface, libtrap syntax (u:NAME, t:PORT, f:FILE, ...);
-                    sends the basic flow record, and end-of-data at exit unless --no-eof
+                    sends the basic flow record, and end-of-data at exit unless --no-eof;
+                    without timeout= a socket output never waits for a slow client on a
+                    live capture (NO_WAIT) and waits for it when reading a file (WAIT)
   -x HOST:PORT      IPFIX collector, over TCP unless -u
   -u                send IPFIX over UDP
   --ipfix-ms        send millisecond flow times (152/153) instead of microseconds

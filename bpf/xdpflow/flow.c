@@ -28,9 +28,10 @@
 const volatile __u8 cfg_drop = 0;
 
 /* Set by user space before loading: 1 reads the precise clock for every packet. By
- * default only a flow's first packet does; later packets read the coarse clock, which
- * costs far less but lags by up to one kernel tick (1 to 10 ms), so a flow's last
- * time may come out up to one tick early. */
+ * default only a flow's first packet does; later packets take the coarse clock as
+ * coarse_now gives it, which costs far less but lags by up to two kernel ticks (rarely
+ * more than one; a tick is 1 to 10 ms), so a flow's last time may come out that much
+ * early. */
 const volatile __u8 cfg_precise_time = 0;
 
 /* Set by user space before loading: how many packets of each flow (each direction)
@@ -96,6 +97,40 @@ struct {
 	__type(key, struct flow_key);
 	__type(value, __u32);
 } redirected SEC(".maps");
+
+/* The coarse clock as this CPU last read it, and the jiffies it was read at. */
+struct clock_reading {
+	__u64 jiffies;
+	__u64 ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct clock_reading);
+} clock SEC(".maps");
+
+/* coarse_now returns the coarse clock, read at most once per CPU and jiffy. Reading
+ * it through bpf_ktime_get_coarse_ns for every packet cost 10 to 15 ns per packet on
+ * the benchmark mix; jiffies and this CPU's cached reading cost a few. The coarse clock
+ * moves when the tick updates the time, which is when jiffies move; but the kernel
+ * raises jiffies just before it updates the time, so a CPU that reads in between keeps
+ * the previous tick's time until jiffies move again: a second tick of lag, rarely. */
+static __always_inline __u64 coarse_now(void)
+{
+	__u32 zero = 0;
+	struct clock_reading *r = bpf_map_lookup_elem(&clock, &zero);
+	__u64 j = bpf_jiffies64();
+
+	if (!r)
+		return bpf_ktime_get_coarse_ns();
+	if (r->jiffies != j) {
+		r->jiffies = j;
+		r->ns = bpf_ktime_get_coarse_ns();
+	}
+	return r->ns;
+}
 
 static __always_inline void count(__u32 index)
 {
@@ -177,44 +212,15 @@ static __always_inline int redirecting_first(void)
 	return cfg_redirect_first != 0 && cfg_redirect_first != REDIRECT_ALL;
 }
 
-/* account adds the packet to its CPU's flow table, or hands it to a socket when its
- * flow has not sent its first packets yet, and returns 1 then. A flow with packets in
- * this CPU's current table has already sent them (or found no socket), so only a
- * flow's first packet on a CPU in each drain interval pays for the redirect count
- * lookup, and every later one costs what it costs without redirects. A flow whose
- * redirect found no socket is thus counted here for the rest of the interval. */
-static __always_inline int account(struct xdp_md *ctx, struct flow_key *key,
-				   struct packet_info *info, struct ethhdr *eth)
+/* account_first counts a flow's first packet on this CPU in the current table: into
+ * the entry c another CPU created (per-CPU values layout), or into a new entry. It
+ * returns 1 when the packet went to a socket instead. */
+static __always_inline int account_first(struct xdp_md *ctx, void *table,
+					 struct flow_counters *c, struct flow_key *key,
+					 struct packet_info *info, struct ethhdr *eth)
 {
-	void *table = current_table();
-	struct flow_counters *c;
 	struct flow_counters fresh = {};
 	__u64 now;
-
-	if (!table) {
-		if (redirecting_first() && redirect_first(ctx, key))
-			return 1;
-		to_ring(key, info, eth, bpf_ktime_get_ns());
-		return 0;
-	}
-
-	c = bpf_map_lookup_elem(table, key);
-	/* In the per-CPU values layout another CPU may have created the key; this CPU's
-	 * slot then starts at zero and its first packet sets the start. */
-	if (c && c->packets != 0) {
-		if (cfg_precise_time) {
-			now = bpf_ktime_get_ns();
-		} else {
-			now = bpf_ktime_get_coarse_ns();
-			if (now < c->first_ns)
-				now = c->first_ns;
-		}
-		c->packets += 1;
-		c->bytes += info->ip_bytes;
-		c->last_ns = now;
-		c->tcp_flags |= info->tcp_flags;
-		return 0;
-	}
 
 	if (redirecting_first() && redirect_first(ctx, key))
 		return 1;
@@ -243,6 +249,46 @@ static __always_inline int account(struct xdp_md *ctx, struct flow_key *key,
 		return 0;
 	to_ring(key, info, eth, now);
 	return 0;
+}
+
+/* account adds the packet to its CPU's flow table, or hands it to a socket when its
+ * flow has not sent its first packets yet, and returns 1 then. A flow with packets in
+ * this CPU's current table has already sent them (or found no socket), so only a
+ * flow's first packet on a CPU in each drain interval pays for the redirect count
+ * lookup, and every later one costs what it costs without redirects. A flow whose
+ * redirect found no socket is thus counted here for the rest of the interval. */
+static __always_inline int account(struct xdp_md *ctx, struct flow_key *key,
+				   struct packet_info *info, struct ethhdr *eth)
+{
+	void *table = current_table();
+	struct flow_counters *c;
+	__u64 now;
+
+	if (__builtin_expect(!table, 0)) {
+		if (redirecting_first() && redirect_first(ctx, key))
+			return 1;
+		to_ring(key, info, eth, bpf_ktime_get_ns());
+		return 0;
+	}
+
+	c = bpf_map_lookup_elem(table, key);
+	/* In the per-CPU values layout another CPU may have created the key; this CPU's
+	 * slot then starts at zero and its first packet sets the start. */
+	if (__builtin_expect(c && c->packets != 0, 1)) {
+		if (cfg_precise_time) {
+			now = bpf_ktime_get_ns();
+		} else {
+			now = coarse_now();
+			if (now < c->first_ns)
+				now = c->first_ns;
+		}
+		c->packets += 1;
+		c->bytes += info->ip_bytes;
+		c->last_ns = now;
+		c->tcp_flags |= info->tcp_flags;
+		return 0;
+	}
+	return account_first(ctx, table, c, key, info, eth);
 }
 
 SEC("xdp")

@@ -13,6 +13,12 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type flowHashClockReading struct {
+	_       structs.HostLayout
+	Jiffies uint64
+	Ns      uint64
+}
+
 type flowHashFlowCounters struct {
 	_            structs.HostLayout
 	Packets      uint64
@@ -82,6 +88,7 @@ type flowHashPacketEvent struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	flowHashMapClock            = "clock"
 	flowHashMapCounters         = "counters"
 	flowHashMapFragments        = "fragments"
 	flowHashMapOverflow         = "overflow"
@@ -147,6 +154,7 @@ type flowHashProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowHashMapSpecs struct {
+	Clock      *ebpf.MapSpec `ebpf:"clock"`
 	Counters   *ebpf.MapSpec `ebpf:"counters"`
 	Fragments  *ebpf.MapSpec `ebpf:"fragments"`
 	Overflow   *ebpf.MapSpec `ebpf:"overflow"`
@@ -188,6 +196,7 @@ func (o *flowHashObjects) Close() error {
 //
 // It can be passed to loadFlowHashObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowHashMaps struct {
+	Clock      *ebpf.Map `ebpf:"clock"`
 	Counters   *ebpf.Map `ebpf:"counters"`
 	Fragments  *ebpf.Map `ebpf:"fragments"`
 	Overflow   *ebpf.Map `ebpf:"overflow"`
@@ -198,6 +207,7 @@ type flowHashMaps struct {
 
 func (m *flowHashMaps) Close() error {
 	return _FlowHashClose(
+		m.Clock,
 		m.Counters,
 		m.Fragments,
 		m.Overflow,

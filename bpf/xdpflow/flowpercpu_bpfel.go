@@ -13,6 +13,12 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type flowPercpuClockReading struct {
+	_       structs.HostLayout
+	Jiffies uint64
+	Ns      uint64
+}
+
 type flowPercpuFlowCounters struct {
 	_            structs.HostLayout
 	Packets      uint64
@@ -82,6 +88,7 @@ type flowPercpuPacketEvent struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	flowPercpuMapClock            = "clock"
 	flowPercpuMapCounters         = "counters"
 	flowPercpuMapFragments        = "fragments"
 	flowPercpuMapOverflow         = "overflow"
@@ -147,6 +154,7 @@ type flowPercpuProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowPercpuMapSpecs struct {
+	Clock      *ebpf.MapSpec `ebpf:"clock"`
 	Counters   *ebpf.MapSpec `ebpf:"counters"`
 	Fragments  *ebpf.MapSpec `ebpf:"fragments"`
 	Overflow   *ebpf.MapSpec `ebpf:"overflow"`
@@ -188,6 +196,7 @@ func (o *flowPercpuObjects) Close() error {
 //
 // It can be passed to loadFlowPercpuObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowPercpuMaps struct {
+	Clock      *ebpf.Map `ebpf:"clock"`
 	Counters   *ebpf.Map `ebpf:"counters"`
 	Fragments  *ebpf.Map `ebpf:"fragments"`
 	Overflow   *ebpf.Map `ebpf:"overflow"`
@@ -198,6 +207,7 @@ type flowPercpuMaps struct {
 
 func (m *flowPercpuMaps) Close() error {
 	return _FlowPercpuClose(
+		m.Clock,
 		m.Counters,
 		m.Fragments,
 		m.Overflow,

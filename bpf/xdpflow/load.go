@@ -45,9 +45,9 @@ type Config struct {
 	// only receives mirrored traffic. By default frames pass on to the kernel.
 	Drop bool
 	// PreciseTime reads the precise clock for every packet. By default only a
-	// flow's first packet does, and later ones read the coarse clock, which costs
-	// far less but lags by up to one kernel tick (1 to 10 ms): a flow's last time
-	// can then come out up to one tick early.
+	// flow's first packet does, and later ones take the coarse clock, read at most
+	// once per CPU and kernel tick, which costs far less but lags by up to one tick
+	// (1 to 10 ms), rarely two: a flow's last time can then come out that much early.
 	PreciseTime bool
 	// FragmentEntries is how many first IP fragments the program remembers, so that
 	// later fragments of the same datagram get its ports; 4096 when 0.

@@ -33,6 +33,7 @@ func (d *decoder) check(c *Config) error {
 		{"input.trace", exclusive(in)},
 		{"input.mode", oneOf(in.Mode, Modes)},
 		{"input.workers", intRange(in.Workers, 1, maxWorkers)},
+		{"input.xdp_first_packets", checkXDPFirstPackets(in.XDPFirstPackets)},
 		{"outputs.ipfix_transport", oneOf(out.IPFIXTransport, IPFIXTransports)},
 		{"cache.active_timeout", positive(cache.ActiveTimeout)},
 		{"cache.inactive_timeout", positive(cache.InactiveTimeout)},
@@ -86,6 +87,14 @@ func (d *decoder) checkOutputs(out *Outputs) error {
 		}
 	}
 	return nil
+}
+
+func checkXDPFirstPackets(v string) error {
+	if v == "" {
+		return nil
+	}
+	_, err := ParseXDPFirstPackets(v)
+	return err
 }
 
 func exclusive(in *Input) error {

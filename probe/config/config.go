@@ -29,6 +29,9 @@ type Input struct {
 	Filter string `yaml:"filter"`
 	// Promiscuous puts the interface into promiscuous mode (flag --promisc).
 	Promiscuous bool `yaml:"promiscuous"`
+	// XDPFirstPackets hands the first N packets of each flow direction whole to user
+	// space in xdp mode: a count, 0 for none, or "all" (flag --xdp-first-packets).
+	XDPFirstPackets string `yaml:"xdp_first_packets"`
 }
 
 // Outputs lists where flow records go. With none at all, flowprobe prints a table on
@@ -98,7 +101,7 @@ var (
 // flag says otherwise: the flags' defaults.
 func Default() Config {
 	return Config{
-		Input:   Input{Mode: "afpacket", Workers: 1},
+		Input:   Input{Mode: "xdp", Workers: 1, XDPFirstPackets: "0"},
 		Outputs: Outputs{TRAPEndOfData: true, IPFIXTransport: "tcp"},
 		Cache: Cache{
 			ActiveTimeout:   flowcache.DefaultActiveTimeout,

@@ -91,6 +91,10 @@ func TestParseErrors(t *testing.T) {
 		{"workers text", "input:\n  workers: many\n", 2, "input.workers",
 			"want a whole number"},
 		{"workers range", "input:\n  workers: 0\n", 2, "input.workers", "out of range"},
+		{"first packets text", "input:\n  mode: xdp\n  xdp_first_packets: some\n", 3,
+			"input.xdp_first_packets", `not "some"`},
+		{"first packets negative", "input:\n  xdp_first_packets: -1\n", 2,
+			"input.xdp_first_packets", `not "-1"`},
 		{"bare number duration", "cache:\n  active_timeout: 300\n", 2,
 			"cache.active_timeout", "with a unit"},
 		{"bad duration", "cache:\n  inactive_timeout: 3 weeks\n", 2,
@@ -164,9 +168,10 @@ func TestNeedsRestart(t *testing.T) {
 	if keys := NeedsRestart(&old, &n); len(keys) != 0 {
 		t.Errorf("reloadable changes reported as needing a restart: %v", keys)
 	}
-	n.Input.Mode = "xdp"
+	n.Input.Mode = "afpacket"
+	n.Input.XDPFirstPackets = "3"
 	n.Cache.Size = 1024
-	want := []string{"input.mode", "cache.size"}
+	want := []string{"input.mode", "input.xdp_first_packets", "cache.size"}
 	if keys := NeedsRestart(&old, &n); !reflect.DeepEqual(keys, want) {
 		t.Errorf("got %v, want %v", keys, want)
 	}

@@ -17,6 +17,7 @@ func NeedsRestart(old, new *Config) []string {
 	diff("input.workers", o.Input.Workers != n.Input.Workers)
 	diff("input.filter", o.Input.Filter != n.Input.Filter)
 	diff("input.promiscuous", o.Input.Promiscuous != n.Input.Promiscuous)
+	diff("input.xdp_first_packets", o.Input.XDPFirstPackets != n.Input.XDPFirstPackets)
 	diff("cache.size", o.Cache.Size != n.Cache.Size)
 	diff("cache.split", o.Cache.Split != n.Cache.Split)
 	diff("cache.decapsulate", o.Cache.Decapsulate != n.Cache.Decapsulate)

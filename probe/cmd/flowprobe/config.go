@@ -34,6 +34,11 @@ func optionsFromConfig(c *config.Config) (*options, error) {
 
 		logLevel: c.Log.Level, logFormat: c.Log.Format, metrics: c.Metrics.Address,
 	}
+	if in.XDPFirstPackets != "" {
+		if err := parseXDPFirst(in.XDPFirstPackets, o); err != nil {
+			return nil, err
+		}
+	}
 	for _, t := range out.Text {
 		to, err := parseTextOutput(t)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,6 +32,10 @@ func startProbe(t *testing.T, host *testhost.Host, args ...string) *runningProbe
 	t.Helper()
 	args = append(args, "-v")
 	var cmd *exec.Cmd
+	if host != nil && !slices.Contains(args, "--mode") {
+		// The fault tests use capture filters, which only afpacket has.
+		args = append(args, "--mode", "afpacket")
+	}
 	if host != nil {
 		full := append([]string{"netns", "exec", host.Probe.Namespace, binary,
 			"-I", host.Probe.Link}, args...)

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"strconv"
-
 	"github.com/rs/zerolog"
 
 	"github.com/flowprobe/flowprobe/bpf/xdpflow"
 	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/config"
 	"github.com/flowprobe/flowprobe/probe/xdpsource"
 )
 
@@ -43,15 +41,7 @@ func openXDP(o *options) (*xdpsource.Source, error) {
 
 // parseXDPFirst reads --xdp-first-packets: a count of packets, 0 for none, or "all".
 func parseXDPFirst(v string, o *options) error {
-	if v == "all" {
-		o.xdpFirst = xdpflow.RedirectAll
-		return nil
-	}
-	n, err := strconv.ParseUint(v, 10, 32)
-	if err != nil || uint32(n) == xdpflow.RedirectAll {
-		return fmt.Errorf("want a number of packets below %d or \"all\", not %q",
-			xdpflow.RedirectAll, v)
-	}
-	o.xdpFirst = uint32(n)
-	return nil
+	n, err := config.ParseXDPFirstPackets(v)
+	o.xdpFirst = n
+	return err
 }

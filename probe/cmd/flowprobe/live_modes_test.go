@@ -128,7 +128,8 @@ func TestXDPFirstPacketsUsage(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{[]string{"-I", "fp-no-such-if", "--xdp-first-packets", "3"}, "--mode xdp only"},
+		{[]string{"-I", "fp-no-such-if", "--mode", "afpacket", "--xdp-first-packets", "3"},
+			"--mode xdp only"},
 		{[]string{"-I", "fp-no-such-if", "--mode", "xdp", "--xdp-first-packets", "x"},
 			"number of packets"},
 		{[]string{"-I", "fp-no-such-if", "--mode", "xdp", "--xdp-first-packets", "-1"},

@@ -1,51 +1,67 @@
 package flowcache
 
-import "github.com/flowprobe/flowprobe/probe/flow"
+import (
+	"unsafe"
 
-// batchGroup is how many packets UpdateBatch looks up ahead at once: enough that
-// their cache misses overlap, few enough that the loads of one group fit in the
-// processor's window of instructions in flight.
-const batchGroup = 16
+	"github.com/flowprobe/flowprobe/probe/flow"
+	"github.com/flowprobe/flowprobe/probe/internal/prefetch"
+)
+
+// How far ahead of the packet being accounted UpdateBatch prefetches: a packet's
+// bucket tags tagAhead packets before it is accounted, and its slot slotAhead
+// packets before, by when its tags have arrived. Each distance should cover the
+// time a miss takes; the hash ring holds the hashes in between.
+const (
+	tagAhead  = 16
+	slotAhead = 8
+	hashRing  = 32 // a power of two above tagAhead
+)
 
 // UpdateBatch accounts packets in order; the result is exactly that of calling Update
 // on each. It is faster on a table larger than the processor's caches: a packet's
-// bucket and slot are mostly cache misses, which Update takes one after the other,
-// while UpdateBatch first loads the bucket tags of a group of packets, then the slots
-// their tags point at, so that the misses of the group wait on memory together.
+// bucket and slot are mostly cache misses, which Update waits for one after the
+// other, while UpdateBatch prefetches the buckets and slots of the packets ahead so
+// that their misses overlap with the accounting of the packets before them.
 func (c *Cache) UpdateBatch(packets []flow.Packet) {
-	for len(packets) > 0 {
-		group := packets[:min(len(packets), batchGroup)]
-		packets = packets[len(group):]
-
-		hashes := c.hashes[:len(group)]
-		for i := range group {
-			hashes[i] = hashKey(&group[i].Key)
+	n := len(packets)
+	ring := &c.hashes
+	for i := range min(n, tagAhead) {
+		ring[i] = c.prefetchBucket(&packets[i].Key)
+	}
+	for i := range min(n, slotAhead) {
+		c.prefetchSlot(ring[i])
+	}
+	for i := range packets {
+		if j := i + tagAhead; j < n {
+			ring[j%hashRing] = c.prefetchBucket(&packets[j].Key)
 		}
-		c.warmUp(hashes)
-		for i := range group {
-			c.update(&group[i], hashes[i])
+		if j := i + slotAhead; j < n {
+			c.prefetchSlot(ring[j%hashRing])
 		}
+		c.update(&packets[i], ring[i%hashRing])
 	}
 }
 
-// warmUp loads the tag line of each hash's bucket, then the first two lines of the
-// first slot whose tag matches. Loading is all it does: a slot that turns out to be
-// another flow, or one that the packets before change, costs only the wasted load.
-func (c *Cache) warmUp(hashes []uint64) {
-	sum := c.warm
-	for _, h := range hashes {
-		sum += uint64(c.tags[int(h&c.mask)*Ways])
-	}
-	for _, h := range hashes {
-		base := int(h&c.mask) * Ways
-		tag := hashTag(h)
-		for i, t := range c.tags[base : base+Ways : base+Ways] {
-			if t>>16 == tag {
-				s := &c.slots[base+i]
-				sum += uint64(s.deadline) + s.rec.Packets
-				break
-			}
+// prefetchBucket hashes k, starts loading the tags of its bucket and returns the
+// hash.
+func (c *Cache) prefetchBucket(k *flow.Key) uint64 {
+	h := hashKey(k)
+	prefetch.Line(unsafe.Pointer(&c.tags[int(h&c.mask)*Ways]))
+	return h
+}
+
+// prefetchSlot starts loading the two lines a packet reads of the first slot whose
+// tag matches hash h. It only loads: a slot that turns out to hold another flow, or
+// that the packets before change, costs only the wasted load.
+func (c *Cache) prefetchSlot(h uint64) {
+	base := int(h&c.mask) * Ways
+	tag := hashTag(h)
+	for i, t := range c.tags[base : base+Ways : base+Ways] {
+		if t>>16 == tag {
+			s := &c.slots[base+i]
+			prefetch.Line(unsafe.Pointer(&s.deadline))
+			prefetch.Line(unsafe.Pointer(&s.rec.Packets))
+			return
 		}
 	}
-	c.warm = sum
 }

@@ -36,7 +36,7 @@ func TestUpdateBatchMatchesUpdate(t *testing.T) {
 
 		batched, batchedOut := newCache(t, cfg)
 		for rest := packets; len(rest) > 0; {
-			n := min(len(rest), 1+rng.IntN(3*batchGroup))
+			n := min(len(rest), 1+rng.IntN(3*hashRing))
 			batched.UpdateBatch(rest[:n])
 			rest = rest[n:]
 		}

@@ -62,11 +62,9 @@ type Cache struct {
 	now   int64 // the latest packet or tick time seen
 	stats Stats
 
-	// hashes and warm serve UpdateBatch: the hashes of the group being accounted,
-	// and the sum of the values it loaded ahead, kept so that the loads are not
-	// dropped as dead code.
-	hashes [batchGroup]uint64
-	warm   uint64
+	// hashes holds UpdateBatch's hashes of the packets between the one it accounts
+	// and the last one it prefetched for.
+	hashes [hashRing]uint64
 }
 
 // New returns a Cache that hands finished records to sink in batches of

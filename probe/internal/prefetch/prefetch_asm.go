@@ -1,0 +1,11 @@
+//go:build amd64 || arm64
+
+package prefetch
+
+import "unsafe"
+
+// Line starts loading the cache line that holds the byte at p into every cache
+// level. It never faults, whatever p is, and returns at once.
+//
+//go:noescape
+func Line(p unsafe.Pointer)

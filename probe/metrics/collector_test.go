@@ -59,7 +59,7 @@ func TestScrapeValuesMove(t *testing.T) {
 	afp.st = afpacket.Stats{Received: 100, Dropped: 7, FreezeQueue: 2}
 	ipfixOld.st = ipfix.Stats{RecordsSent: 6, Connects: 2, Disconnects: 1, Connected: true,
 		Buffered: 5}
-	trap.st = trapout.OutputStats{Sent: 6, Clients: 3}
+	trap.st = trapout.OutputStats{Sent: 6, Skipped: 1, SkippedRecords: 2, Clients: 3}
 	after := scrape(t, url)
 
 	want := map[string]float64{
@@ -87,6 +87,8 @@ func TestScrapeValuesMove(t *testing.T) {
 		`flowprobe_ipfix_buffered_records{output="ipfix:127.0.0.1:4739"}`:      5,
 		`flowprobe_trap_clients{output="trap:u:flows"}`:                        3,
 		`flowprobe_trap_messages_sent_total{output="trap:u:flows"}`:            6,
+		`flowprobe_trap_skipped_containers_total{output="trap:u:flows"}`:       1,
+		`flowprobe_trap_skipped_records_total{output="trap:u:flows"}`:          2,
 	}
 	for k, v := range want {
 		got, ok := after[k]

@@ -71,6 +71,7 @@ func addOutput(s *outputSum, st *engine.ExporterStats, o *Output) {
 		}
 		s.trap.Sent += t.Sent
 		s.trap.Skipped += t.Skipped
+		s.trap.SkippedRecords += t.SkippedRecords
 		s.clients = t.Clients
 	}
 }
@@ -118,6 +119,9 @@ func emitOutput(e *emitter, name string, s *outputSum) {
 			"UniRec records a TRAP output accepted.", t.Sent, l...)
 		e.counter("flowprobe_trap_skipped_containers_total",
 			"TRAP containers that slow clients skipped.", t.Skipped, l...)
+		e.counter("flowprobe_trap_skipped_records_total",
+			"UniRec records in the TRAP containers slow clients skipped, once per client.",
+			t.SkippedRecords, l...)
 		e.gauge("flowprobe_trap_clients", "Clients connected to a TRAP output.",
 			float64(s.clients), l...)
 	}

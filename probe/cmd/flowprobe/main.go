@@ -122,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	st := eng.Stats()
 	logSummary(&log, &st)
 	logSourceSummary(&log, src)
-	return exitCode(&log, runErr, &st)
+	return exitCode(&log, runErr, &st, outputs.metrics())
 }
 
 // handleReloads rereads the configuration at every SIGHUP until ctx ends. SIGHUP is
@@ -150,8 +150,11 @@ func cacheFINWait(o *options) time.Duration {
 }
 
 // exitCode logs what went wrong and picks the exit code: a capture error first, then
-// lost records (which an output's close error may have reported), then other errors.
-func exitCode(log *zerolog.Logger, runErr error, st *engine.Stats) int {
+// lost records (which an output's close error may have reported, or which the clients
+// of a TRAP output skipped), then other errors. outs names the engine's exporters in
+// the order of st.Exporters.
+func exitCode(log *zerolog.Logger, runErr error, st *engine.Stats,
+	outs []metrics.Output) int {
 	if runErr != nil {
 		log.Error().Err(runErr).Msg("run failed")
 	}
@@ -161,9 +164,14 @@ func exitCode(log *zerolog.Logger, runErr error, st *engine.Stats) int {
 	}
 	code := exitOK
 	for i, e := range st.Exporters {
-		if e.Dropped > 0 || e.Failed > 0 {
+		var skipped uint64
+		if i < len(outs) && outs[i].TRAP != nil {
+			skipped = outs[i].TRAP.Stats().SkippedRecords
+		}
+		if e.Dropped > 0 || e.Failed > 0 || skipped > 0 {
 			log.Error().Int("output", i).Uint64("dropped", e.Dropped).
-				Uint64("failed", e.Failed).Msg("flow records were not delivered")
+				Uint64("failed", e.Failed).Uint64("skipped", skipped).
+				Msg("flow records were not delivered")
 			code = exitLoss
 		}
 	}

@@ -186,6 +186,10 @@ func TestNoWaitSkipsSlowClientAndNeverStalls(t *testing.T) {
 				t.Fatalf("received %d + missed %d = %d, want %d", len(got)+1, c.Missed(),
 					total, n+1)
 			}
+			if s := srv.Stats().SkippedRecords; s != c.Missed() {
+				t.Fatalf("the server counts %d skipped messages, the client missed %d",
+					s, c.Missed())
+			}
 		})
 	}
 }

@@ -17,5 +17,12 @@ var ErrClosed = errors.New("interface closed")
 type Stats struct {
 	Sent    uint64 // messages accepted by Send
 	Skipped uint64 // containers that slow clients skipped (NO_WAIT)
+	// SkippedRecords counts the messages in the skipped containers, once per client
+	// that missed them, and what clients still lacked when a Close or format change
+	// that does not wait disconnected them. Messages finished while no client was
+	// connected reach nobody and are not counted: a TRAP output publishes to whoever
+	// listens. A container counts as delivered once it is written to the client's
+	// socket.
+	SkippedRecords uint64
 	Clients int    // clients connected now
 }

@@ -14,6 +14,7 @@ type peer struct {
 	hello  []byte
 	known  bool       // the server had a format when the client came; else it is refused
 	next   uint64     // index of the next container to send
+	done   uint64     // messages in the containers before next
 	cur    *container // container being written, nil between writes
 	kicked bool       // disconnect: the format changed or the client went away
 }
@@ -59,6 +60,7 @@ func (s *Server) serve(p *peer) {
 		}
 		p.cur = nil
 		p.next++
+		p.done = c.first + uint64(c.count)
 		s.cond.Broadcast()
 		s.mu.Unlock()
 		if err != nil {
@@ -80,8 +82,10 @@ func (s *Server) nextFor(p *peer) *container {
 		return nil
 	}
 	if s.head-p.next > uint64(len(s.ring)) {
+		newest := s.ring[(s.head-1)%uint64(len(s.ring))]
 		s.stats.Skipped += s.head - 1 - p.next
-		p.next = s.head - 1
+		s.stats.SkippedRecords += newest.first - p.done
+		p.next, p.done = s.head-1, newest.first
 	}
 	c := s.ring[p.next%uint64(len(s.ring))]
 	c.refs++

@@ -12,6 +12,7 @@ import (
 type container struct {
 	buf    []byte // header and payload; cap is the output's buffer_size
 	count  int    // messages in buf
+	first  uint64 // messages finished before this container
 	refs   int    // clients writing buf right now
 	inRing bool
 }
@@ -109,6 +110,7 @@ func (s *Server) finish() {
 		Seq:        seq,
 		Count:      uint16(c.count),
 	})
+	c.first = s.msgs
 	s.msgs += uint64(c.count)
 
 	size := uint64(len(s.ring))

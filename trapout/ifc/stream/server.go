@@ -118,7 +118,8 @@ func (s *Server) admit(conn net.Conn) {
 		conn.Close()
 		return
 	}
-	p := &peer{conn: conn, next: s.head, hello: s.hello, known: s.format.Type != wire.Unknown}
+	p := &peer{conn: conn, next: s.head, done: s.msgs, hello: s.hello,
+		known: s.format.Type != wire.Unknown}
 	if p.known {
 		s.peers[p] = struct{}{}
 		s.stats.Clients = len(s.peers)
@@ -239,6 +240,9 @@ func (s *Server) drain() {
 		if expired {
 			for p := range s.peers {
 				if p.next < s.head || p.cur != nil {
+					// The container being written is cut off too.
+					s.stats.Skipped += s.head - p.next
+					s.stats.SkippedRecords += s.msgs - p.done
 					p.kicked = true
 					p.conn.Close() // unblocks a write to a client that does not read
 				}

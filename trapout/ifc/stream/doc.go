@@ -24,5 +24,5 @@ type Stats struct {
 	// listens. A container counts as delivered once it is written to the client's
 	// socket.
 	SkippedRecords uint64
-	Clients int    // clients connected now
+	Clients        int // clients connected now
 }

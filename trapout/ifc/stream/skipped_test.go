@@ -57,4 +57,3 @@ func countMessages(t *testing.T, b []byte) uint64 {
 	}
 	return n
 }
-

@@ -14,7 +14,7 @@ type Stats struct {
 	Connects       uint64 // TCP connections made
 	Disconnects    uint64 // TCP connections lost or closed
 	Buffered       uint64 // records waiting for a TCP connection now
-	Connected      bool   // a TCP connection was up at the last Export or Flush; false on UDP
+	Connected      bool   // a TCP connection is up; false on UDP
 }
 
 // counters is the live form of Stats, readable from any goroutine.

@@ -17,6 +17,10 @@ import (
 // no connection; a message whose write fails stays queued and is sent again, whole,
 // on the next connection.
 //
+// The connection is taken up, and the queue written, by the goroutine that dials as
+// soon as the collector answers: a collector that comes back gets what waited for it
+// even when no new flows arrive. The lock serializes that with Export and Flush.
+//
 // The kernel accepts writes after the collector has gone until its reset comes
 // back, so a few messages written in that window are lost without an error; a
 // reader goroutine watches each connection for the collector's close to keep that
@@ -25,15 +29,16 @@ type tcpSender struct {
 	c      *core
 	dialer net.Dialer
 
-	conns  chan net.Conn // connections made by dialLoop
 	redial chan struct{} // asks dialLoop for a connection
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	conn net.Conn
-	dead chan struct{} // closed when conn's peer closes or resets it
-	seq  uint32
+	// mu guards the rest: the connection, the queue and whether close has begun.
+	mu     sync.Mutex
+	closed bool
+	conn   net.Conn
+	seq    uint32
 
 	queue  []*message // queue[head:] wait to be written
 	head   int
@@ -49,7 +54,6 @@ func newTCPSender(c *core) (*tcpSender, error) {
 	s := &tcpSender{
 		c:      c,
 		dialer: net.Dialer{Timeout: c.opts.WriteTimeout},
-		conns:  make(chan net.Conn, 1),
 		redial: make(chan struct{}, 1),
 		ctx:    ctx,
 		cancel: cancel,
@@ -75,12 +79,7 @@ func (s *tcpSender) dialLoop() {
 		for {
 			conn, err := s.dial()
 			if err == nil {
-				select {
-				case s.conns <- conn:
-				case <-s.ctx.Done():
-					_ = conn.Close()
-					return
-				}
+				s.takeUp(conn)
 				break
 			}
 			timer.Reset(backoff)
@@ -104,44 +103,42 @@ func (s *tcpSender) dial() (net.Conn, error) {
 	return d.DialContext(s.ctx, "tcp", s.c.opts.Address)
 }
 
-// poll notices a lost connection and takes up a new one.
-func (s *tcpSender) poll() {
-	if s.conn != nil {
-		select {
-		case <-s.dead:
-			s.disconnect()
-		default:
-		}
+// takeUp makes conn the connection, sends the templates and writes what waits in
+// the queue, unless close has begun.
+func (s *tcpSender) takeUp(conn net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		_ = conn.Close()
+		return
 	}
-	if s.conn == nil {
-		select {
-		case conn := <-s.conns:
-			s.connect(conn)
-		default:
-		}
-	}
-}
-
-func (s *tcpSender) connect(conn net.Conn) {
 	s.conn = conn
-	s.dead = make(chan struct{})
 	s.seq = 0
 	s.c.counters.connects.Add(1)
 	s.c.counters.connected.Store(true)
 
 	s.wg.Add(1)
-	go func(dead chan struct{}) {
-		defer s.wg.Done()
-		// A collector sends nothing on an IPFIX session; a read returns only when
-		// the peer closes or resets the connection, or this side closes it.
-		_, _ = io.Copy(io.Discard, conn)
-		close(dead)
-	}(s.dead)
+	go s.watch(conn)
 
 	stamp(s.c.tmplMsg, s.c.opts.Now().Unix(), 0, s.c.opts.ObservationDomainID)
 	if s.write(s.c.tmplMsg) {
 		s.c.counters.templatesSent.Add(1)
 	}
+	s.drain()
+}
+
+// watch drops conn once the collector closes or resets it, so that a new connection
+// is dialled without waiting for the next write to fail.
+func (s *tcpSender) watch(conn net.Conn) {
+	defer s.wg.Done()
+	// A collector sends nothing on an IPFIX session; a read returns only when the
+	// peer closes or resets the connection, or this side closes it.
+	_, _ = io.Copy(io.Discard, conn)
+	s.mu.Lock()
+	if s.conn == conn {
+		s.disconnect()
+	}
+	s.mu.Unlock()
 }
 
 func (s *tcpSender) disconnect() {
@@ -193,7 +190,8 @@ func (s *tcpSender) drain() {
 }
 
 func (s *tcpSender) send(m *message) (*message, error) {
-	s.poll()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.drain()
 	if s.queued+m.records > s.c.opts.BufferRecords {
 		n := m.records
@@ -215,31 +213,34 @@ func (s *tcpSender) send(m *message) (*message, error) {
 }
 
 func (s *tcpSender) flush() error {
-	s.poll()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.drain()
 	return nil
 }
 
 func (s *tcpSender) close() error {
 	deadline := time.Now().Add(s.c.opts.CloseTimeout)
-	for s.poll(); s.queued > 0 && time.Now().Before(deadline); s.poll() {
+	for {
+		s.mu.Lock()
 		s.drain()
-		if s.queued > 0 {
-			time.Sleep(10 * time.Millisecond)
+		queued := s.queued
+		s.mu.Unlock()
+		if queued == 0 || !time.Now().Before(deadline) {
+			break
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	s.cancel()
+	s.mu.Lock()
+	s.closed = true
 	if s.conn != nil {
 		_ = s.conn.Close()
 		s.conn = nil
 		s.c.counters.connected.Store(false)
 	}
+	s.mu.Unlock()
 	s.wg.Wait()
-	select {
-	case conn := <-s.conns:
-		_ = conn.Close()
-	default:
-	}
 
 	var err error
 	if s.queued > 0 {

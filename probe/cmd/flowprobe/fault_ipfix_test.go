@@ -71,16 +71,19 @@ func TestFaultIPFIXTCPOutage(t *testing.T) {
 	send(1)
 	time.Sleep(2500 * time.Millisecond) // the flows end idle and wait for a connection
 	up()
-	send(2) // the next export finds the connection and sends what waited
+	// No new flow comes to trigger an export: the connection itself sends what waited.
 	waitFor(t, "the flows exported before the collector came up", arrived)
+	send(2)
+	waitFor(t, "the flows exported on the first connection", arrived)
 
 	collectors[0].stop()
 	time.Sleep(200 * time.Millisecond)
 	send(3)
 	time.Sleep(2500 * time.Millisecond)
 	up()
-	send(4)
 	waitFor(t, "the flows exported while the collector was down", arrived)
+	send(4)
+	waitFor(t, "the flows exported on the second connection", arrived)
 	m := scrapeIn(t, &host.Probe, metricsAddr)
 	connects := metricSum(t, m, "flowprobe_ipfix_connects_total")
 	templates := metricSum(t, m, "flowprobe_ipfix_templates_sent_total")

@@ -86,6 +86,7 @@ func New(cfg Config, sink Sink) (*Cache, error) {
 		out:        make([]flow.Record, 0, cfg.BatchSize),
 		sink:       sink,
 	}
+	adviseHugePages(c.slots)
 	c.sweep.init(buckets, int64(cfg.SweepPeriod))
 	return c, nil
 }

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package flowcache
+
+// adviseHugePages does nothing outside Linux.
+func adviseHugePages([]slot) {}

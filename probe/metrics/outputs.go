@@ -96,7 +96,8 @@ func emitOutput(e *emitter, name string, s *outputSum) {
 		e.counter("flowprobe_ipfix_templates_sent_total",
 			"IPFIX template messages written to the socket.", x.TemplatesSent, l...)
 		e.counter("flowprobe_ipfix_records_dropped_total",
-			"IPFIX records given up: TCP buffer full or left at close, failed UDP write.",
+			"IPFIX records given up: TCP buffer full or left at close, UDP write failed "+
+				"or refused.",
 			x.RecordsDropped, l...)
 		e.counter("flowprobe_ipfix_refused_total",
 			"IPFIX UDP writes refused by the collector's host (ICMP port unreachable).",

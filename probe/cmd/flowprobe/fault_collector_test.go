@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"testing"
 )
 
 // ipfixTemplate is what the test collector keeps of one IPFIX template: the length
@@ -25,7 +24,7 @@ const reversePEN = 29305
 // ipfixCollector counts the data records and packets it receives, in the way of a
 // collector that reads every message of an IPFIX session (RFC 7011). On TCP each
 // connection is a session with its own templates and sequence numbers; on UDP
-// templates are kept across datagrams and can be learnt ahead of time.
+// templates are kept across datagrams.
 type ipfixCollector struct {
 	mu        sync.Mutex
 	records   uint64 // data records decoded
@@ -109,12 +108,9 @@ func (c *ipfixCollector) readSession(conn net.Conn) {
 }
 
 // serveUDP reads one IPFIX message per datagram on pc until stop, decoding data with
-// the templates in known and any received.
-func serveUDP(pc net.PacketConn, known map[uint16]ipfixTemplate) *ipfixCollector {
+// the templates received so far.
+func serveUDP(pc net.PacketConn) *ipfixCollector {
 	c := &ipfixCollector{pc: pc, udpTmpl: map[uint16]ipfixTemplate{}}
-	for id, t := range known {
-		c.udpTmpl[id] = t
-	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -235,28 +231,4 @@ func uintBE(b []byte) uint64 {
 		v = v<<8 | uint64(x)
 	}
 	return v
-}
-
-// learnTemplates runs flowprobe over a trace to a UDP socket with the given extra
-// flags and returns the templates it sent, so that a UDP collector started after
-// flowprobe's one template message can still decode its records.
-func learnTemplates(t *testing.T, args ...string) map[uint16]ipfixTemplate {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := serveUDP(pc, nil)
-	args = append([]string{"-r", "../../../testdata/pcap/ipfixprobe-mixed.pcap",
-		"-x", pc.LocalAddr().String(), "-u", "-o", "csv:/dev/null"}, args...)
-	if _, stderr, code := flowprobe(t, args...); code != exitOK {
-		t.Fatalf("flowprobe exit %d: %s", code, stderr)
-	}
-	waitFor(t, "templates", func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return len(c.udpTmpl) >= 2
-	})
-	c.stop()
-	return c.udpTmpl
 }

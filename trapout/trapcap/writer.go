@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -32,6 +34,14 @@ type Options struct {
 // are packed into buffers of at most MaxPayload bytes, a buffer is written when full,
 // on Flush and on Close, and each file gets the hello before its first buffer, so a
 // file that never got a buffer stays empty. It is not safe for concurrent use.
+//
+// A buffer that cannot be written (a full disk, a file that cannot be rotated) is
+// lost whole: the error is a *LostError that counts its messages, and the Writer
+// goes on with an empty buffer, so that a disk with room again gets the later
+// messages. A write that fails half way leaves part of the buffer in the file; the
+// Writer cuts the file back to the end of the last whole buffer, so that readers
+// reach a clean end instead of a torn buffer. If even that fails, the error says so
+// and the file ends in a torn buffer.
 type Writer struct {
 	path      string
 	opts      Options
@@ -44,7 +54,25 @@ type Writer struct {
 	hello     Hello
 	hasFormat bool
 	buf       []byte
+	count     int    // messages in buf
+	lost      uint64 // messages in buffers that could not be written
 }
+
+// LostError reports the messages a failed Send, Flush or Close lost: those of the
+// buffer it could not write, and for Send the message it was given.
+type LostError struct {
+	Messages int
+	Err      error
+}
+
+func (e *LostError) Error() string {
+	return fmt.Sprintf("%v (%d messages lost)", e.Err, e.Messages)
+}
+
+func (e *LostError) Unwrap() error { return e.Err }
+
+// Lost returns how many messages the Writer lost in buffers it could not write.
+func (w *Writer) Lost() uint64 { return w.lost }
 
 // Create creates the first output file, with any missing parent directories (mode
 // 0755). path is a name template: it goes through strftime, so '%' must be written
@@ -100,7 +128,9 @@ func (w *Writer) SetFormat(h Hello) error {
 }
 
 // Send queues one message. It fails when no format is set or the message is longer
-// than MaxMessage; a write error of a full buffer is returned too, naming the file.
+// than MaxMessage. When the full buffer or, unbuffered, the message cannot be
+// written, the error is a *LostError naming the file, and msg is lost with the
+// buffer: a message Send accepted without error is in the file or in the buffer.
 func (w *Writer) Send(msg []byte) error {
 	if !w.hasFormat {
 		return errors.New("file interface: send: no data format set")
@@ -111,11 +141,17 @@ func (w *Writer) Send(msg []byte) error {
 	}
 	if len(w.buf)-4+2+len(msg) > MaxPayload {
 		if err := w.Flush(); err != nil {
+			var lost *LostError
+			if errors.As(err, &lost) {
+				lost.Messages++
+				w.lost++
+			}
 			return err
 		}
 	}
 	w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(len(msg)))
 	w.buf = append(w.buf, msg...)
+	w.count++
 	if w.opts.Unbuffered {
 		return w.Flush()
 	}
@@ -123,11 +159,22 @@ func (w *Writer) Send(msg []byte) error {
 }
 
 // Flush writes the buffered messages, if any, as one buffer, rotating first when a
-// rotation is due and writing the hello first to a new file.
+// rotation is due and writing the hello first to a new file. On an error the
+// buffer is dropped and the error is a *LostError that counts its messages.
 func (w *Writer) Flush() error {
 	if len(w.buf) == 4 {
 		return nil
 	}
+	err := w.writeBuffer()
+	if err != nil {
+		err = &LostError{Messages: w.count, Err: err}
+		w.lost += uint64(w.count)
+	}
+	w.buf, w.count = w.buf[:4], 0
+	return err
+}
+
+func (w *Writer) writeBuffer() error {
 	if err := w.rotateIfDue(); err != nil {
 		return err
 	}
@@ -138,9 +185,7 @@ func (w *Writer) Flush() error {
 		w.helloDone = true
 	}
 	binary.BigEndian.PutUint32(w.buf, uint32(len(w.buf)-4))
-	err := w.write(w.buf)
-	w.buf = w.buf[:4]
-	return err
+	return w.write(w.buf)
 }
 
 // Close flushes and closes the file.
@@ -166,11 +211,36 @@ func (w *Writer) rotateIfDue() error {
 	return nil
 }
 
+// write writes b whole or cuts the file back to where it was.
 func (w *Writer) write(b []byte) error {
 	n, err := w.file.Write(b)
-	w.written += int64(n)
-	if err != nil {
-		return fmt.Errorf("file interface: write %s: %w", w.name, err)
+	if err == nil {
+		w.written += int64(n)
+		return nil
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is named below, once
+	}
+	err = fmt.Errorf("file interface: write %s: %w", w.name, err)
+	if n > 0 {
+		if terr := w.cutBack(); terr != nil {
+			return errors.Join(err, terr)
+		}
+	}
+	return err
+}
+
+// cutBack truncates the file to the bytes written whole so far and moves the write
+// offset there.
+func (w *Writer) cutBack() error {
+	if err := w.file.Truncate(w.written); err != nil {
+		return fmt.Errorf("file interface: cut %s back to its last whole buffer: %w",
+			w.name, err)
+	}
+	if _, err := w.file.Seek(w.written, io.SeekStart); err != nil {
+		return fmt.Errorf("file interface: cut %s back to its last whole buffer: %w",
+			w.name, err)
 	}
 	return nil
 }

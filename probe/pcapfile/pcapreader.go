@@ -38,44 +38,16 @@ type pcapReader struct {
 	fracNanos int64 // nanoseconds per unit of the fraction field: 1000 or 1
 	maxRecord int
 	linkType  uint16
-
-	// mapped is set when buf is a read-only mapping of the whole file, which is
-	// never refilled or written. The offsets that follow track reading ahead of it
-	// (see readAhead): how far it is mapped, prefetched and dropped, and where the
-	// reader next reads ahead.
-	mapped                                  bool
-	populated, prefetched, dropped, aheadAt int
 }
 
 // newPcapReader reads the file header from r. bufSize is the initial buffer size.
 func newPcapReader(r io.Reader, bufSize int) (*pcapReader, error) {
 	p := &pcapReader{r: r, buf: make([]byte, max(bufSize, pcapFileHeaderLen))}
-	if err := p.readHeader(); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// newMappedPcapReader reads the records of a mapped pcap file straight out of the
-// mapping, which it never writes to.
-func newMappedPcapReader(data []byte) (*pcapReader, error) {
-	p := &pcapReader{buf: data, end: len(data), mapped: true}
-	if err := p.readHeader(); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// readHeader reads and checks the file header at the start of the stream.
-func (p *pcapReader) readHeader() error {
-	// A mapped file has its header in buf already.
-	if p.end-p.start < pcapFileHeaderLen {
-		if err := p.fill(pcapFileHeaderLen); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return fmt.Errorf("read pcap file header: %w", err)
+	if err := p.fill(pcapFileHeaderLen); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
 		}
+		return nil, fmt.Errorf("read pcap file header: %w", err)
 	}
 	h := p.buf[:pcapFileHeaderLen]
 	switch binary.LittleEndian.Uint32(h) {
@@ -89,14 +61,14 @@ func (p *pcapReader) readHeader() error {
 		p.bigEndian, p.fracNanos = true, 1
 	}
 	if major := p.u16(h[4:]); major != 2 {
-		return fmt.Errorf("read pcap file header: unknown format version %d", major)
+		return nil, fmt.Errorf("read pcap file header: unknown format version %d", major)
 	}
 	snaplen := min(p.u32(h[16:]), maxSnaplen)
 	p.maxRecord = max(maxRecordLen, int(snaplen))
 	// The upper bits of the link type field carry FCS information, not the type.
 	p.linkType = uint16(p.u32(h[20:]))
 	p.start = pcapFileHeaderLen
-	return nil
+	return p, nil
 }
 
 func (p *pcapReader) u16(b []byte) uint16 {
@@ -119,9 +91,6 @@ func (p *pcapReader) offset() int64 { return p.consumed + int64(p.start) }
 // next reads one record into rec. It returns io.EOF when the stream ends exactly at a
 // record boundary and io.ErrUnexpectedEOF when it ends inside a record.
 func (p *pcapReader) next(rec *record) error {
-	if p.mapped && p.start >= p.aheadAt {
-		p.readAhead()
-	}
 	if p.end-p.start < pcapRecordHeaderLen {
 		if err := p.fill(pcapRecordHeaderLen); err != nil {
 			return err
@@ -158,13 +127,6 @@ const maxEmptyReads = 100
 // and growing the buffer as data arrives. It returns io.EOF if the stream ended with no
 // unread byte left and io.ErrUnexpectedEOF if it ended with fewer than need.
 func (p *pcapReader) fill(need int) error {
-	if p.mapped {
-		// The whole file is in buf already.
-		if p.start == p.end {
-			return io.EOF
-		}
-		return io.ErrUnexpectedEOF
-	}
 	if p.start > 0 {
 		n := copy(p.buf, p.buf[p.start:p.end])
 		p.consumed += int64(p.start)

@@ -44,17 +44,9 @@ func (s *Source) progressBar() *progress {
 		w:    w,
 		name: filepath.Base(s.path),
 		size: s.size,
-		read: s.readBytes,
+		read: s.raw.n.Load,
 		done: s.frames.Load,
 	}
-}
-
-// readBytes is how many bytes of the file have been read so far.
-func (s *Source) readBytes() int64 {
-	if s.raw == nil {
-		return s.mappedRead.Load()
-	}
-	return s.raw.n.Load()
 }
 
 // start draws the bar until the returned stop function is called; stop draws the

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"sync/atomic"
 	"time"
-
-	"github.com/gopacket/gopacket/layers"
 
 	"github.com/flowprobe/flowprobe/probe/capture"
 )
@@ -49,16 +46,11 @@ type Source struct {
 	path string
 	file *os.File
 	size int64
-	// raw counts the bytes read from the file; nil when it is mapped.
 	raw  *countingReader
 	rr   *recordReader
 	opts Options
-	// mapped is the file's memory mapping, nil when the file is read instead.
-	mapped []byte
 
 	frames, bytes atomic.Uint64
-	// mappedRead is how far a mapped file has been read, for the progress bar.
-	mappedRead atomic.Int64
 }
 
 var _ capture.Source = (*Source)(nil)
@@ -80,12 +72,7 @@ func Open(path string, opts Options) (*Source, error) {
 	if !st.Mode().IsRegular() {
 		size = -1 // a pipe or device: its length is unknown
 	}
-	var s *Source
-	if data := mapPcap(f, size); data != nil {
-		s, err = newMappedSource(path, data, opts)
-	} else {
-		s, err = newSource(path, f, size, opts)
-	}
+	s, err := newSource(path, f, size, opts)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -94,48 +81,22 @@ func Open(path string, opts Options) (*Source, error) {
 	return s, nil
 }
 
-// newMappedSource reads the classic pcap file mapped at data; path names it in
-// errors. The source unmaps data when it is closed, also when this fails.
-func newMappedSource(path string, data []byte, opts Options) (*Source, error) {
-	p, err := newMappedPcapReader(data)
-	if err == nil {
-		var s *Source
-		rr := &recordReader{pcap: p, fileLinkType: layers.LinkType(p.linkType)}
-		s, err = sourceOf(path, rr, int64(len(data)), opts)
-		if err == nil {
-			s.mapped = data
-			return s, nil
-		}
-	}
-	_ = unmap(data)
-	return nil, fmt.Errorf("open trace file %s: %w", path, err)
-}
-
 // newSource reads the header of the trace in r, which has size bytes (negative when
 // unknown); path names it in errors.
 func newSource(path string, r io.Reader, size int64, opts Options) (*Source, error) {
-	raw := &countingReader{r: r}
-	rr, err := newRecordReader(raw, size)
-	if err == nil {
-		var s *Source
-		if s, err = sourceOf(path, rr, size, opts); err == nil {
-			s.raw = raw
-			return s, nil
-		}
-	}
-	return nil, fmt.Errorf("open trace file %s: %w", path, err)
-}
-
-// sourceOf makes the Source of a file whose header rr has read.
-func sourceOf(path string, rr *recordReader, size int64, opts Options) (*Source, error) {
 	if opts.TickInterval <= 0 {
 		opts.TickInterval = time.Second
 	}
-	if _, ok := toCaptureLinkType(rr.fileLinkType); !ok {
-		return nil, fmt.Errorf("unsupported link type %d (%s)", uint16(rr.fileLinkType),
-			rr.fileLinkType)
+	raw := &countingReader{r: r}
+	rr, err := newRecordReader(raw, size)
+	if err != nil {
+		return nil, fmt.Errorf("open trace file %s: %w", path, err)
 	}
-	return &Source{path: path, size: size, rr: rr, opts: opts}, nil
+	if _, ok := toCaptureLinkType(rr.fileLinkType); !ok {
+		return nil, fmt.Errorf("open trace file %s: unsupported link type %d (%s)",
+			path, uint16(rr.fileLinkType), rr.fileLinkType)
+	}
+	return &Source{path: path, size: size, raw: raw, rr: rr, opts: opts}, nil
 }
 
 // Workers reports 1: a file is read by one goroutine.
@@ -149,17 +110,11 @@ func (s *Source) Stats() Stats {
 
 // Close closes the file. It is safe to call more than once.
 func (s *Source) Close() error {
-	var err error
-	if s.mapped != nil {
-		if e := unmap(s.mapped); e != nil {
-			err = fmt.Errorf("unmap trace file %s: %w", s.path, e)
-		}
-		s.mapped = nil
+	if s.file == nil {
+		return nil
 	}
-	if s.file != nil {
-		err = errors.Join(err, s.file.Close())
-		s.file = nil
-	}
+	err := s.file.Close()
+	s.file = nil
 	return err
 }
 
@@ -181,22 +136,7 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	return s.run(ctx, handlers[0])
 }
 
-func (s *Source) run(ctx context.Context, h capture.Handler) (err error) {
-	if s.mapped != nil {
-		// A mapped file that shrinks under the reader makes reading its lost pages
-		// fault; that must end the run with an error, not kill the process.
-		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-		defer func() {
-			if r := recover(); r != nil {
-				fault, ok := r.(interface{ Addr() uintptr })
-				if !ok {
-					panic(r)
-				}
-				err = fmt.Errorf("read trace file %s: the file shrank while it was read "+
-					"(fault at address %#x)", s.path, fault.Addr())
-			}
-		}()
-	}
+func (s *Source) run(ctx context.Context, h capture.Handler) error {
 	var (
 		frame     capture.Frame
 		frames    uint64
@@ -208,7 +148,6 @@ func (s *Source) run(ctx context.Context, h capture.Handler) (err error) {
 	defer func() {
 		s.frames.Store(frames)
 		s.bytes.Store(bytes)
-		s.mappedRead.Store(s.rr.offset())
 	}()
 
 	for {
@@ -218,7 +157,6 @@ func (s *Source) run(ctx context.Context, h capture.Handler) (err error) {
 			}
 			s.frames.Store(frames)
 			s.bytes.Store(bytes)
-			s.mappedRead.Store(s.rr.offset())
 		}
 
 		offset := s.rr.offset()

@@ -9,9 +9,3 @@ import "unsafe"
 //
 //go:noescape
 func Line(p unsafe.Pointer)
-
-// Lines starts loading n consecutive 64-byte lines from the one that holds p. Like
-// Line it never faults; lines of pages that are not mapped are skipped.
-//
-//go:noescape
-func Lines(p unsafe.Pointer, n uintptr)

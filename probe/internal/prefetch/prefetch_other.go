@@ -7,6 +7,3 @@ import "unsafe"
 // Line does nothing on this architecture: the assembly that prefetches exists for
 // amd64 and arm64 only.
 func Line(p unsafe.Pointer) {}
-
-// Lines does nothing on this architecture, as Line.
-func Lines(p unsafe.Pointer, n uintptr) {}

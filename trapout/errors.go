@@ -5,6 +5,7 @@ import (
 
 	"github.com/flowprobe/flowprobe/trapout/ifc/stream"
 	"github.com/flowprobe/flowprobe/trapout/ifc/wire"
+	"github.com/flowprobe/flowprobe/trapout/trapcap"
 )
 
 // ErrTimeout is returned by Input.Recv when the input's timeout is not WAIT and no
@@ -21,6 +22,12 @@ var ErrFormatChanged = errors.New("data format changed")
 
 // ErrClosed is returned by operations on a closed interface.
 var ErrClosed = stream.ErrClosed
+
+// LostError is returned by Output.Send, Flush and Context.Close of an `f:` output
+// that could not write a container: it counts the messages lost with it (and for
+// Send the message given). Messages accepted without an error are in the file or
+// still buffered.
+type LostError = trapcap.LostError
 
 // FormatChangedError tells a receiver that the messages that follow have a new data
 // format. It carries no message: the next Recv returns the first one.

@@ -4,6 +4,7 @@
 package flowexport
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/flowprobe/flowprobe/probe/flow"
@@ -45,7 +46,22 @@ type Exporter struct {
 	tmpl *unirec.Template
 	f    fields
 	rec  []byte
+	// eofQueued is set while the end-of-data marker waits in the output's buffer,
+	// where a failed flush would count it among the lost messages.
+	eofQueued bool
 }
+
+// LostError reports how many flow records an Export, Flush or Close lost: records
+// in containers the output could not write, and records Export could not queue.
+// Records it does not count were queued or written.
+type LostError struct {
+	Records int
+	Err     error
+}
+
+func (e *LostError) Error() string { return e.Err.Error() }
+
+func (e *LostError) Unwrap() error { return e.Err }
 
 // fields holds the index of each field of Template.
 type fields struct {
@@ -99,24 +115,55 @@ func Open(spec string, opts Options) (*Exporter, error) {
 	return e, nil
 }
 
-// Export sends one record per flow. It allocates nothing. On an error the flows
-// before the failing one were queued, the rest were not.
+// Export sends one record per flow. It allocates nothing while nothing fails. An
+// error is a *LostError counting the records lost. When an output loses a container
+// but takes messages again (an `f:` output on a full disk), Export goes on with the
+// next flow, so that a disk with room again gets it; on any other error it stops,
+// and the flows from the failing one on are lost.
 func (e *Exporter) Export(records []flow.Record) error {
+	lost := 0
+	var first error
 	for i := range records {
 		e.encode(&records[i])
-		if err := e.out.Send(e.rec); err != nil {
-			return fmt.Errorf("flow exporter: send: %w", err)
+		err := e.out.Send(e.rec)
+		if err == nil {
+			continue
 		}
+		var le *trapout.LostError
+		if !errors.As(err, &le) {
+			return &LostError{Records: lost + len(records) - i,
+				Err: fmt.Errorf("flow exporter: send: %w", err)}
+		}
+		lost += le.Messages
+		if first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return &LostError{Records: lost, Err: fmt.Errorf("flow exporter: send: %w", first)}
 	}
 	return nil
 }
 
-// Flush sends the partly filled container.
+// Flush sends the partly filled container. When the output loses it, the error is
+// a *LostError counting its records.
 func (e *Exporter) Flush() error {
-	if err := e.out.Flush(); err != nil {
-		return fmt.Errorf("flow exporter: flush: %w", err)
+	err := e.out.Flush()
+	eof := e.eofQueued
+	e.eofQueued = false
+	if err == nil {
+		return nil
 	}
-	return nil
+	err = fmt.Errorf("flow exporter: flush: %w", err)
+	var le *trapout.LostError
+	if !errors.As(err, &le) {
+		return err
+	}
+	n := le.Messages
+	if eof {
+		n-- // the end-of-data marker is no record
+	}
+	return &LostError{Records: n, Err: err}
 }
 
 // Close sends the end-of-data marker if asked to, flushes, and closes the interface
@@ -125,12 +172,24 @@ func (e *Exporter) Flush() error {
 func (e *Exporter) Close() error {
 	if e.opts.SendEOF {
 		if err := e.out.SendEOF(); err != nil {
-			return fmt.Errorf("flow exporter: send EOF: %w", err)
+			err = fmt.Errorf("flow exporter: send EOF: %w", err)
+			var le *trapout.LostError
+			if errors.As(err, &le) {
+				// The marker is among the lost messages and no record.
+				err = &LostError{Records: le.Messages - 1, Err: err}
+			}
+			return errors.Join(err, e.closeOwned())
 		}
+		e.eofQueued = true
 	}
 	if err := e.Flush(); err != nil {
-		return err
+		return errors.Join(err, e.closeOwned())
 	}
+	return e.closeOwned()
+}
+
+// closeOwned closes the context when the exporter opened it.
+func (e *Exporter) closeOwned() error {
 	if e.ctx != nil {
 		return e.ctx.Close()
 	}

@@ -113,12 +113,16 @@ func (t *trapOutput) Close() error {
 	return errors.Join(t.Exporter.Close(), t.ctx.Close())
 }
 
-// lostRecords reads the number of records an exporter error reports lost; only the
-// IPFIX exporter reports exact counts.
+// lostRecords reads the number of records an exporter error reports lost; the IPFIX
+// and TRAP exporters report exact counts, the text ones do not.
 func lostRecords(err error) (int, bool) {
 	var dropped *ipfix.DroppedError
 	if errors.As(err, &dropped) {
 		return dropped.Records, true
+	}
+	var lost *flowexport.LostError
+	if errors.As(err, &lost) {
+		return lost.Records, true
 	}
 	return 0, false
 }

@@ -32,6 +32,13 @@ struct flow_counters {
 	__u8 pad;
 };
 
+/* One slot of a CPU's cache of busy flows (flow.c): a flow's packets since it took
+ * the slot, kept apart from its table entry until user space merges the two. */
+struct flow_slot {
+	struct flow_key key;
+	struct flow_counters counters;
+};
+
 /* One frame that found its table full, sent through the ring buffer. */
 struct packet_event {
 	struct flow_key key;

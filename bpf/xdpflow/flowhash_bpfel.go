@@ -43,6 +43,32 @@ type flowHashFlowKey struct {
 	IpVersion uint8
 }
 
+type flowHashFlowSlot struct {
+	_   structs.HostLayout
+	Key struct {
+		_         structs.HostLayout
+		Src       [4]uint32
+		Dst       [4]uint32
+		SrcPort   uint16
+		DstPort   uint16
+		Vlan      uint16
+		Protocol  uint8
+		IpVersion uint8
+	}
+	Counters struct {
+		_            structs.HostLayout
+		Packets      uint64
+		Bytes        uint64
+		FirstNs      uint64
+		LastNs       uint64
+		SrcMac       [6]uint8
+		DstMac       [6]uint8
+		IcmpTypeCode uint16
+		TcpFlags     uint8
+		Pad          uint8
+	}
+}
+
 type flowHashFragFields struct {
 	_            structs.HostLayout
 	SeenNs       uint64
@@ -88,6 +114,7 @@ type flowHashPacketEvent struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	flowHashMapCaches           = "caches"
 	flowHashMapClock            = "clock"
 	flowHashMapCounters         = "counters"
 	flowHashMapFragments        = "fragments"
@@ -98,6 +125,7 @@ const (
 	flowHashProgFlowprobeXdp    = "flowprobe_xdp"
 	flowHashVarBtfFlowCounters  = "btf_flow_counters"
 	flowHashVarBtfFlowKey       = "btf_flow_key"
+	flowHashVarBtfFlowSlot      = "btf_flow_slot"
 	flowHashVarBtfPacketEvent   = "btf_packet_event"
 	flowHashVarCfgDrop          = "cfg_drop"
 	flowHashVarCfgFragTimeoutNs = "cfg_frag_timeout_ns"
@@ -154,6 +182,7 @@ type flowHashProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowHashMapSpecs struct {
+	Caches     *ebpf.MapSpec `ebpf:"caches"`
 	Clock      *ebpf.MapSpec `ebpf:"clock"`
 	Counters   *ebpf.MapSpec `ebpf:"counters"`
 	Fragments  *ebpf.MapSpec `ebpf:"fragments"`
@@ -169,6 +198,7 @@ type flowHashMapSpecs struct {
 type flowHashVariableSpecs struct {
 	BtfFlowCounters  *ebpf.VariableSpec `ebpf:"btf_flow_counters"`
 	BtfFlowKey       *ebpf.VariableSpec `ebpf:"btf_flow_key"`
+	BtfFlowSlot      *ebpf.VariableSpec `ebpf:"btf_flow_slot"`
 	BtfPacketEvent   *ebpf.VariableSpec `ebpf:"btf_packet_event"`
 	CfgDrop          *ebpf.VariableSpec `ebpf:"cfg_drop"`
 	CfgFragTimeoutNs *ebpf.VariableSpec `ebpf:"cfg_frag_timeout_ns"`
@@ -196,6 +226,7 @@ func (o *flowHashObjects) Close() error {
 //
 // It can be passed to loadFlowHashObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowHashMaps struct {
+	Caches     *ebpf.Map `ebpf:"caches"`
 	Clock      *ebpf.Map `ebpf:"clock"`
 	Counters   *ebpf.Map `ebpf:"counters"`
 	Fragments  *ebpf.Map `ebpf:"fragments"`
@@ -207,6 +238,7 @@ type flowHashMaps struct {
 
 func (m *flowHashMaps) Close() error {
 	return _FlowHashClose(
+		m.Caches,
 		m.Clock,
 		m.Counters,
 		m.Fragments,
@@ -223,6 +255,7 @@ func (m *flowHashMaps) Close() error {
 type flowHashVariables struct {
 	BtfFlowCounters  *ebpf.Variable `ebpf:"btf_flow_counters"`
 	BtfFlowKey       *ebpf.Variable `ebpf:"btf_flow_key"`
+	BtfFlowSlot      *ebpf.Variable `ebpf:"btf_flow_slot"`
 	BtfPacketEvent   *ebpf.Variable `ebpf:"btf_packet_event"`
 	CfgDrop          *ebpf.Variable `ebpf:"cfg_drop"`
 	CfgFragTimeoutNs *ebpf.Variable `ebpf:"cfg_frag_timeout_ns"`

@@ -43,6 +43,32 @@ type flowPercpuFlowKey struct {
 	IpVersion uint8
 }
 
+type flowPercpuFlowSlot struct {
+	_   structs.HostLayout
+	Key struct {
+		_         structs.HostLayout
+		Src       [4]uint32
+		Dst       [4]uint32
+		SrcPort   uint16
+		DstPort   uint16
+		Vlan      uint16
+		Protocol  uint8
+		IpVersion uint8
+	}
+	Counters struct {
+		_            structs.HostLayout
+		Packets      uint64
+		Bytes        uint64
+		FirstNs      uint64
+		LastNs       uint64
+		SrcMac       [6]uint8
+		DstMac       [6]uint8
+		IcmpTypeCode uint16
+		TcpFlags     uint8
+		Pad          uint8
+	}
+}
+
 type flowPercpuFragFields struct {
 	_            structs.HostLayout
 	SeenNs       uint64
@@ -88,6 +114,7 @@ type flowPercpuPacketEvent struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	flowPercpuMapCaches           = "caches"
 	flowPercpuMapClock            = "clock"
 	flowPercpuMapCounters         = "counters"
 	flowPercpuMapFragments        = "fragments"
@@ -98,6 +125,7 @@ const (
 	flowPercpuProgFlowprobeXdp    = "flowprobe_xdp"
 	flowPercpuVarBtfFlowCounters  = "btf_flow_counters"
 	flowPercpuVarBtfFlowKey       = "btf_flow_key"
+	flowPercpuVarBtfFlowSlot      = "btf_flow_slot"
 	flowPercpuVarBtfPacketEvent   = "btf_packet_event"
 	flowPercpuVarCfgDrop          = "cfg_drop"
 	flowPercpuVarCfgFragTimeoutNs = "cfg_frag_timeout_ns"
@@ -154,6 +182,7 @@ type flowPercpuProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type flowPercpuMapSpecs struct {
+	Caches     *ebpf.MapSpec `ebpf:"caches"`
 	Clock      *ebpf.MapSpec `ebpf:"clock"`
 	Counters   *ebpf.MapSpec `ebpf:"counters"`
 	Fragments  *ebpf.MapSpec `ebpf:"fragments"`
@@ -169,6 +198,7 @@ type flowPercpuMapSpecs struct {
 type flowPercpuVariableSpecs struct {
 	BtfFlowCounters  *ebpf.VariableSpec `ebpf:"btf_flow_counters"`
 	BtfFlowKey       *ebpf.VariableSpec `ebpf:"btf_flow_key"`
+	BtfFlowSlot      *ebpf.VariableSpec `ebpf:"btf_flow_slot"`
 	BtfPacketEvent   *ebpf.VariableSpec `ebpf:"btf_packet_event"`
 	CfgDrop          *ebpf.VariableSpec `ebpf:"cfg_drop"`
 	CfgFragTimeoutNs *ebpf.VariableSpec `ebpf:"cfg_frag_timeout_ns"`
@@ -196,6 +226,7 @@ func (o *flowPercpuObjects) Close() error {
 //
 // It can be passed to loadFlowPercpuObjects or ebpf.CollectionSpec.LoadAndAssign.
 type flowPercpuMaps struct {
+	Caches     *ebpf.Map `ebpf:"caches"`
 	Clock      *ebpf.Map `ebpf:"clock"`
 	Counters   *ebpf.Map `ebpf:"counters"`
 	Fragments  *ebpf.Map `ebpf:"fragments"`
@@ -207,6 +238,7 @@ type flowPercpuMaps struct {
 
 func (m *flowPercpuMaps) Close() error {
 	return _FlowPercpuClose(
+		m.Caches,
 		m.Clock,
 		m.Counters,
 		m.Fragments,
@@ -223,6 +255,7 @@ func (m *flowPercpuMaps) Close() error {
 type flowPercpuVariables struct {
 	BtfFlowCounters  *ebpf.Variable `ebpf:"btf_flow_counters"`
 	BtfFlowKey       *ebpf.Variable `ebpf:"btf_flow_key"`
+	BtfFlowSlot      *ebpf.Variable `ebpf:"btf_flow_slot"`
 	BtfPacketEvent   *ebpf.Variable `ebpf:"btf_packet_event"`
 	CfgDrop          *ebpf.Variable `ebpf:"cfg_drop"`
 	CfgFragTimeoutNs *ebpf.Variable `ebpf:"cfg_frag_timeout_ns"`

@@ -93,10 +93,13 @@ type Objects struct {
 
 	layout   Layout
 	outer    *ebpf.Map
+	caches   *ebpf.Map // holds the current set's cache of busy flows
 	counters *ebpf.Map
 	frags    *ebpf.Map
 	sent     *ebpf.Map // packets redirected per flow
 	sets     [2][]*ebpf.Map
+	cache    [2]*ebpf.Map // each set's cache of busy flows, all CPUs' slots
+	slots    uint32       // cache slots per CPU
 	drain    [2]*Tables // buffers for reading each set, made on first Swap
 	active   int
 }
@@ -112,12 +115,13 @@ func Load(cfg Config) (*Objects, error) {
 }
 
 func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
-	var err error
+	cpus, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, fmt.Errorf("count possible cpus: %w", err)
+	}
 	slots := 1
 	if cfg.Layout == PerCPUTables {
-		if slots, err = ebpf.PossibleCPU(); err != nil {
-			return nil, fmt.Errorf("count possible cpus: %w", err)
-		}
+		slots = cpus
 	}
 	entries := cfg.TableEntries
 	if entries == 0 {
@@ -128,6 +132,11 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 	tables.MaxEntries = uint32(slots)
 	inner := tables.InnerMap.Copy()
 	inner.MaxEntries = entries
+	// The object sizes its cache for one CPU; every possible CPU gets as many slots.
+	// The outer array accepts only arrays of the size its template has.
+	cacheSpec := spec.Maps["caches"].InnerMap
+	cacheSlots := cacheSpec.MaxEntries
+	cacheSpec.MaxEntries = cacheSlots * uint32(cpus)
 	if cfg.RingBytes != 0 {
 		spec.Maps["overflow"].MaxEntries = cfg.RingBytes
 	}
@@ -164,6 +173,7 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 	var objs struct {
 		Program  *ebpf.Program `ebpf:"flowprobe_xdp"`
 		Tables   *ebpf.Map     `ebpf:"tables"`
+		Caches   *ebpf.Map     `ebpf:"caches"`
 		Overflow *ebpf.Map     `ebpf:"overflow"`
 		Counters *ebpf.Map     `ebpf:"counters"`
 		Frags    *ebpf.Map     `ebpf:"fragments"`
@@ -178,6 +188,8 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 		Ring:     objs.Overflow,
 		layout:   cfg.Layout,
 		outer:    objs.Tables,
+		caches:   objs.Caches,
+		slots:    cacheSlots,
 		counters: objs.Counters,
 		frags:    objs.Frags,
 		XSKMap:   objs.XSKs,
@@ -193,6 +205,11 @@ func load(spec *ebpf.CollectionSpec, cfg Config) (*Objects, error) {
 					entries, err))
 			}
 			o.sets[s] = append(o.sets[s], m)
+		}
+		if o.cache[s], err = ebpf.NewMap(cacheSpec); err != nil {
+			o.Close()
+			return nil, permissionHint(fmt.Errorf("create flow cache of %d slots: %w",
+				cacheSpec.MaxEntries, err))
 		}
 	}
 	if err := o.install(0); err != nil {
@@ -225,9 +242,10 @@ func permissionHint(err error) error {
 	return err
 }
 
-// install points every slot of the outer array at the tables of set s. The kernel
-// waits for an RCU grace period on a single update of an array of maps, so when
-// install returns no program still writes to the tables it replaced.
+// install points every slot of the outer array at the tables of set s, and the
+// cache array at its cache. The kernel waits for an RCU grace period on a single update
+// of an array of maps, so when install returns no program still writes to the tables
+// or the cache it replaced.
 func (o *Objects) install(s int) error {
 	// A single update waits for a grace period on every kernel; whether a batch
 	// update waits once, once per slot or not at all depends on the kernel version.
@@ -247,6 +265,9 @@ func (o *Objects) install(s int) error {
 				}
 			}
 		}
+	}
+	if err := o.caches.Put(uint32(0), o.cache[s]); err != nil {
+		return fmt.Errorf("install flow cache: %w", err)
 	}
 	if err := o.outer.Put(uint32(0), set[0]); err != nil {
 		return fmt.Errorf("install flow table 0: %w", err)
@@ -277,8 +298,11 @@ func (o *Objects) Counters() (Counters, error) {
 // alive until they are closed themselves.
 func (o *Objects) Close() error {
 	var errs []error
-	closers := []interface{ Close() error }{o.Program, o.Ring, o.outer, o.counters, o.frags,
-		o.XSKMap, o.sent}
+	closers := []interface{ Close() error }{o.Program, o.Ring, o.outer, o.caches, o.counters,
+		o.frags, o.XSKMap, o.sent}
+	for _, m := range o.cache {
+		closers = append(closers, m)
+	}
 	for _, set := range o.sets {
 		for _, m := range set {
 			closers = append(closers, m)

@@ -22,6 +22,12 @@ type FlowCounters struct {
 	_            uint8
 }
 
+// flowSlot is one slot of a CPU's cache of busy flows (struct flow_slot in flow.h).
+type flowSlot struct {
+	Key      flow.Key
+	Counters FlowCounters
+}
+
 // PacketEvent is one frame the program could not add to its table because the table
 // was full, as it arrives through the ring buffer (struct packet_event in flow.h).
 type PacketEvent struct {

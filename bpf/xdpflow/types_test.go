@@ -16,6 +16,7 @@ func TestTypesMatchObject(t *testing.T) {
 		"flow_key":      reflect.TypeFor[flow.Key](),
 		"flow_counters": reflect.TypeFor[FlowCounters](),
 		"packet_event":  reflect.TypeFor[PacketEvent](),
+		"flow_slot":     reflect.TypeFor[flowSlot](),
 	}
 	var fk *btf.Struct
 	for _, layout := range layouts {

@@ -3,7 +3,7 @@
 // Each capture worker gets its own handler holding a packet.Parser and a
 // flowcache.Cache, so the per-packet path takes no lock. With Config.Pipeline the
 // cache runs in a goroutine of its own and the capture goroutine hands it parsed
-// packets 256 at a time, in order, ticks included. Finished records leave the
+// packets 1024 at a time, in order, ticks included. Finished records leave the
 // caches in batches; every batch goes to every exporter, and each exporter runs in its
 // own goroutine behind a bounded queue, so exporters need no locking and a slow one
 // does not hold up the others.

@@ -1,0 +1,58 @@
+package flowcache
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// vmFlags returns the VmFlags line of /proc/self/smaps for the mapping that holds
+// addr.
+func vmFlags(t *testing.T, addr uintptr) string {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no smaps to check the advice in: %v", err)
+	}
+	defer f.Close()
+	inside := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		var from, to uintptr
+		if n, _ := fmt.Sscanf(line, "%x-%x ", &from, &to); n == 2 {
+			inside = from <= addr && addr < to
+			continue
+		}
+		if inside && strings.HasPrefix(line, "VmFlags:") {
+			return line
+		}
+	}
+	t.Fatalf("no mapping in /proc/self/smaps holds %#x", addr)
+	return ""
+}
+
+// TestHugePageAdvice checks that a default-sized cache's slot array is marked for
+// huge pages ("hg") and that a small one is left alone.
+func TestHugePageAdvice(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skip("the kernel has no transparent huge pages")
+	}
+	big, _ := newCache(t, Config{})
+	mid := uintptr(unsafe.Pointer(&big.slots[len(big.slots)/2]))
+	if flags := vmFlags(t, mid); !strings.Contains(flags, " hg") {
+		t.Errorf("the slot array of a default cache is not advised: %s", flags)
+	}
+
+	small, _ := newCache(t, Config{Capacity: 4 * Ways})
+	at := uintptr(unsafe.Pointer(&small.slots[0]))
+	if flags := vmFlags(t, at); strings.Contains(flags, " hg") {
+		t.Errorf("the slot array of a small cache was advised: %s", flags)
+	}
+	// The big array stays alive, so the small one cannot be placed in its pages.
+	runtime.KeepAlive(big)
+}

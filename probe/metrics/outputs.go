@@ -110,7 +110,7 @@ func emitOutput(e *emitter, name string, s *outputSum) {
 		e.counter("flowprobe_ipfix_disconnects_total",
 			"IPFIX TCP connections lost or closed.", x.Disconnects, l...)
 		e.gauge("flowprobe_ipfix_connected",
-			"1 when the IPFIX TCP connection was up at the last export, else 0.",
+			"1 while the IPFIX TCP connection is up, else 0.",
 			boolValue(s.connected), l...)
 		e.gauge("flowprobe_ipfix_buffered_records",
 			"IPFIX records waiting for a TCP connection.", float64(s.buffered), l...)

@@ -36,7 +36,8 @@ Outputs (any number, each may be repeated; a table on standard output when none)
   -i IFC            TRAP output interface, libtrap syntax (u:NAME, t:PORT, f:FILE, ...);
                     sends the basic flow record, and end-of-data at exit unless --no-eof;
                     without timeout= a socket output never waits for a slow client on a
-                    live capture (NO_WAIT) and waits for it when reading a file (WAIT)
+                    live capture (NO_WAIT: what a client misses is counted lost, exit
+                    code 4) and waits for it when reading a file (WAIT)
   -x HOST:PORT      IPFIX collector, over TCP unless -u
   -u                send IPFIX over UDP
   --ipfix-ms        send millisecond flow times (152/153) instead of microseconds

@@ -28,6 +28,8 @@ type Tables struct {
 	slots      []flowSlot
 	// parts read from the cache and not reported yet, by CPU and flow
 	parts map[cachedFlow]FlowCounters
+	part  cachedFlow   // the part being reported, kept here so that fn's pointers
+	sum   FlowCounters // do not make every reported part a new allocation
 }
 
 // cachedFlow names a flow's part in one CPU's cache.
@@ -96,7 +98,8 @@ func (t *Tables) Drain(fn func(k *flow.Key, c *FlowCounters)) error {
 		}
 	}
 	for f, c := range t.parts {
-		fn(&f.key, &c)
+		t.part, t.sum = f, c
+		fn(&t.part.key, &t.sum)
 		delete(t.parts, f)
 	}
 	return nil

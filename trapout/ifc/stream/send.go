@@ -110,8 +110,6 @@ func (s *Server) finish() {
 		Seq:        seq,
 		Count:      uint16(c.count),
 	})
-	c.first = s.msgs
-	s.msgs += uint64(c.count)
 
 	size := uint64(len(s.ring))
 	if s.timeout == ifc.Wait || s.timeout == ifc.HalfWait {
@@ -130,6 +128,10 @@ func (s *Server) finish() {
 	}
 	s.ring[slot] = c
 	c.inRing = true
+	// Counted only now, with head, so that a client admitted while this container
+	// waited for its slot starts at it with the right count of messages before it.
+	c.first = s.msgs
+	s.msgs += uint64(c.count)
 	s.head++
 	if s.autoflush >= 0 {
 		s.lastPush = time.Now()

@@ -22,7 +22,8 @@ type Stats struct {
 	// that does not wait disconnected them. Messages finished while no client was
 	// connected reach nobody and are not counted: a TRAP output publishes to whoever
 	// listens. A container counts as delivered once it is written to the client's
-	// socket.
+	// socket; one whose write was under way when the client was disconnected counts
+	// as skipped, even if the write got through at that moment.
 	SkippedRecords uint64
 	Clients        int // clients connected now
 }

@@ -178,3 +178,43 @@ func TestSwapUnderLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestDrainMergesCacheParts puts parts into the cache of CPU 0 by hand: one of a flow
+// that also has a table entry there, which Drain must merge into one report (the
+// earlier part's start and MACs, the later end, sums and ORs), and one of a flow
+// without a table entry, as a run between the two updates of a swap may leave, which
+// Drain must report alone.
+func TestDrainMergesCacheParts(t *testing.T) {
+	for _, layout := range layouts {
+		t.Run(layout.String(), func(t *testing.T) {
+			pinToCPU0(t)
+			o := loadForTest(t, Config{Layout: layout, TableEntries: 64})
+			frame, inTable := udpFrame(4000)
+			_, cacheOnly := udpFrame(4001)
+			run(t, o, frame)
+			late := FlowCounters{Packets: 5, Bytes: 500, FirstNs: 1 << 62,
+				LastNs: 1<<62 + 1, SrcMAC: [6]byte{9}, TCPFlags: 0x02}
+			alone := FlowCounters{Packets: 3, Bytes: 300, FirstNs: 7, LastNs: 8}
+			slots := map[uint32]flowSlot{
+				cacheIndex(inTable, o.slots): {inTable, late},
+				(cacheIndex(inTable, o.slots) + 1) % o.slots: {cacheOnly, alone},
+			}
+			for i, s := range slots {
+				if err := o.cache[o.active].Put(i, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			parts := partsByFlow(t, o)
+			got := parts[inTable]
+			if len(got) != 1 || got[0].Packets != 6 ||
+				got[0].Bytes != 500+uint64(len(frame)-14) || got[0].FirstNs >= late.FirstNs ||
+				got[0].LastNs != late.LastNs || got[0].SrcMAC == late.SrcMAC ||
+				got[0].TCPFlags != late.TCPFlags {
+				t.Errorf("flow with a table entry: drained %+v, want one merged part", got)
+			}
+			if got := parts[cacheOnly]; len(got) != 1 || got[0] != alone {
+				t.Errorf("flow only in the cache: drained %+v, want %+v", got, alone)
+			}
+		})
+	}
+}

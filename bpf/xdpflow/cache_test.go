@@ -196,7 +196,7 @@ func TestDrainMergesCacheParts(t *testing.T) {
 				LastNs: 1<<62 + 1, SrcMAC: [6]byte{9}, TCPFlags: 0x02}
 			alone := FlowCounters{Packets: 3, Bytes: 300, FirstNs: 7, LastNs: 8}
 			slots := map[uint32]flowSlot{
-				cacheIndex(inTable, o.slots): {inTable, late},
+				cacheIndex(inTable, o.slots):                 {inTable, late},
 				(cacheIndex(inTable, o.slots) + 1) % o.slots: {cacheOnly, alone},
 			}
 			for i, s := range slots {

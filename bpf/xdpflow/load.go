@@ -101,7 +101,7 @@ type Objects struct {
 	sets     [2][]*ebpf.Map
 	cache    [2]*ebpf.Map // each set's cache of busy flows, all CPUs' slots
 	slots    uint32       // cache slots per CPU
-	drain    [2]*Tables // buffers for reading each set, made on first Swap
+	drain    [2]*Tables   // buffers for reading each set, made on first Swap
 	active   int
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/flow"
 	"github.com/flowprobe/flowprobe/probe/flowcache"
 	"github.com/flowprobe/flowprobe/probe/packet"
 )
@@ -121,6 +122,7 @@ func BenchmarkWorker(b *testing.B) {
 			}
 			var f capture.Frame
 			f.LinkType = capture.LinkEthernet
+			var pkt flow.Packet
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -128,13 +130,11 @@ func BenchmarkWorker(b *testing.B) {
 				f.Timestamp = t0 + int64(i)*1000
 				if withCache {
 					w.HandleFrame(&f)
-				} else if w.parser.Parse(&f, &w.pkt) != packet.OK {
+				} else if w.parser.Parse(&f, &pkt) != packet.OK {
 					b.Fatal("frame not parsed")
 				}
 			}
-			if w.pipe != nil {
-				w.pipe.stop()
-			}
+			w.drain()
 			b.StopTimer()
 			if withCache && w.cache.Stats().Packets != uint64(b.N) {
 				b.Fatalf("%d of %d frames reached the cache", w.cache.Stats().Packets, b.N)

@@ -89,9 +89,7 @@ func (e *Engine) Run(ctx context.Context) error {
 
 	// The source's workers have stopped, so their caches are ours to flush.
 	for _, w := range e.workers {
-		if w.pipe != nil {
-			w.pipe.stop()
-		}
+		w.drain()
 		w.cache.Flush()
 		w.snapshotParser()
 		w.snapshotCache()

@@ -10,16 +10,24 @@ import (
 	"github.com/flowprobe/flowprobe/probe/packet"
 )
 
+// workerBatch is how many parsed packets a worker without a pipeline collects before
+// it accounts them with one flowcache.Cache.UpdateBatch call, which overlaps the
+// cache misses of the packets; it should be several times the cache's prefetch
+// distance of 16 packets.
+const workerBatch = 64
+
 // worker is the capture.Handler of one capture goroutine. Without a pipeline it
-// parses and accounts each frame in the capture goroutine; with one, the capture
+// parses each frame in the capture goroutine and accounts the packets workerBatch at
+// a time, and at every tick, merge and the end of the run; with one, the capture
 // goroutine parses and a goroutine of the pipeline runs the cache.
 type worker struct {
 	parser *packet.Parser
 	cache  *flowcache.Cache
-	pkt    flow.Packet
-	fan    *fanout
-	cur    *batch // the batch the cache is filling
-	pipe   *pipeline
+	// pending holds the parsed packets not yet accounted, without a pipeline.
+	pending []flow.Packet
+	fan     *fanout
+	cur     *batch // the batch the cache is filling
+	pipe    *pipeline
 	// timeouts holds timeouts for the cache to take at its next tick.
 	timeouts atomic.Pointer[timeouts]
 
@@ -40,9 +48,34 @@ func (w *worker) HandleFrame(f *capture.Frame) {
 		w.pipe.handleFrame(w.parser, f)
 		return
 	}
-	if w.parser.Parse(f, &w.pkt) == packet.OK {
-		w.cache.Update(&w.pkt)
+	if w.pending == nil {
+		w.pending = make([]flow.Packet, 0, workerBatch)
 	}
+	n := len(w.pending)
+	w.pending = w.pending[:n+1]
+	if w.parser.Parse(f, &w.pending[n]) != packet.OK {
+		w.pending = w.pending[:n]
+		return
+	}
+	if n+1 == workerBatch {
+		w.accountPending()
+	}
+}
+
+// accountPending hands the pending packets to the cache.
+func (w *worker) accountPending() {
+	w.cache.UpdateBatch(w.pending)
+	w.pending = w.pending[:0]
+}
+
+// drain accounts every packet the worker holds, stopping its pipeline if it has
+// one; the cache is the caller's afterwards.
+func (w *worker) drain() {
+	if w.pipe != nil {
+		w.pipe.stop()
+		return
+	}
+	w.accountPending()
 }
 
 // Tick moves the cache's clock, hands over finished records and publishes counters.
@@ -52,6 +85,7 @@ func (w *worker) Tick(now int64) {
 		w.pipe.tick(now)
 		return
 	}
+	w.accountPending()
 	w.applyTimeouts()
 	w.cache.Advance(now)
 	w.snapshotCache()
@@ -72,6 +106,7 @@ func (w *worker) Merge(agg *flow.Record) {
 		w.pipe.merge(agg)
 		return
 	}
+	w.accountPending()
 	w.cache.Merge(agg)
 }
 

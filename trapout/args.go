@@ -27,3 +27,18 @@ func ExtractIfcSpec(args []string) (spec string, rest []string, err error) {
 	}
 	return "", args, ErrNoIfcSpec
 }
+
+// ExtractVerbosity removes the elements "-v", "-vv" and "-vvv" from args, as libtrap
+// does, and returns the rest with how many v's the last of them had (0 without any).
+func ExtractVerbosity(args []string) (rest []string, level int) {
+	rest = make([]string, 0, len(args))
+	for _, a := range args {
+		switch a {
+		case "-v", "-vv", "-vvv":
+			level = len(a) - 1
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return rest, level
+}

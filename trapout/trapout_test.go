@@ -16,6 +16,27 @@ import (
 
 const goldenDir = "../testdata/trap/"
 
+func TestExtractVerbosity(t *testing.T) {
+	tests := []struct {
+		args  []string
+		rest  []string
+		level int
+	}{
+		{[]string{"-f", "x.csv"}, []string{"-f", "x.csv"}, 0},
+		{[]string{"-v", "-f", "x.csv"}, []string{"-f", "x.csv"}, 1},
+		{[]string{"-vv", "-t"}, []string{"-t"}, 2},
+		{[]string{"-t", "-vvv"}, []string{"-t"}, 3},
+		{[]string{"-vvvv", "-verbose"}, []string{"-vvvv", "-verbose"}, 0},
+	}
+	for _, tt := range tests {
+		rest, level := ExtractVerbosity(tt.args)
+		if level != tt.level || !slices.Equal(rest, tt.rest) {
+			t.Errorf("%q: got %q and %d, want %q and %d", tt.args, rest, level, tt.rest,
+				tt.level)
+		}
+	}
+}
+
 func TestExtractIfcSpec(t *testing.T) {
 	tests := []struct {
 		args    []string

@@ -23,7 +23,7 @@ func parseArgs(args []string) (config, error) {
 		return cfg, err
 	}
 	cfg.ifc = ifcSpec
-	rest, cfg.verbosity = takeVerbosity(rest)
+	rest, cfg.verbosity = trapout.ExtractVerbosity(rest)
 
 	fs := flag.NewFlagSet("logger", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -64,26 +64,6 @@ func parseArgs(args []string) (config, error) {
 		return cfg, err
 	}
 	return cfg, nil
-}
-
-// takeVerbosity removes the -v, -vv and -vvv elements libtrap recognises and returns
-// the verbosity they set (0, 1 or 2; -1 without any).
-func takeVerbosity(args []string) ([]string, int) {
-	level := -1
-	rest := args[:0:0]
-	for _, a := range args {
-		switch a {
-		case "-v":
-			level = 0
-		case "-vv":
-			level = 1
-		case "-vvv":
-			level = 2
-		default:
-			rest = append(rest, a)
-		}
-	}
-	return rest, level + 1
 }
 
 // parseDelimiter accepts one character or one of the escapes \t \n \r \f \v.

@@ -23,7 +23,7 @@ func parseArgs(args []string) (config, error) {
 		return cfg, err
 	}
 	cfg.ifc = ifcSpec
-	rest, cfg.verbosity = takeVerbosity(rest)
+	rest, cfg.verbosity = trapout.ExtractVerbosity(rest)
 
 	fs := flag.NewFlagSet("logreplay", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -54,24 +54,4 @@ func parseArgs(args []string) (config, error) {
 	}
 	cfg.max = max(cut, 0)
 	return cfg, nil
-}
-
-// takeVerbosity removes the -v, -vv and -vvv elements libtrap recognises and returns
-// the verbosity they set (0, 1 or 2; -1 without any), shifted to start at 0.
-func takeVerbosity(args []string) ([]string, int) {
-	level := -1
-	rest := args[:0:0]
-	for _, a := range args {
-		switch a {
-		case "-v":
-			level = 0
-		case "-vv":
-			level = 1
-		case "-vvv":
-			level = 2
-		default:
-			rest = append(rest, a)
-		}
-	}
-	return rest, level + 1
 }

@@ -38,9 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	spec, rest, err := trapout.ExtractIfcSpec(args)
-	rest = slices.DeleteFunc(rest, func(a string) bool {
-		return a == "-v" || a == "-vv" || a == "-vvv"
-	})
+	rest, _ = trapout.ExtractVerbosity(rest)
 	if err == nil && len(rest) > 0 {
 		err = fmt.Errorf("unexpected argument %q", rest[0])
 	}

@@ -1,9 +1,10 @@
 package trapcap
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
+
+	"github.com/flowprobe/flowprobe/trapout/ifc/wire"
 )
 
 // DataFormat is the kind of data a TRAP stream carries, as its hello announces it.
@@ -11,21 +12,18 @@ type DataFormat uint8
 
 // The data formats of libtrap's trap_data_format_t.
 const (
-	FormatUnknown DataFormat = 0
-	FormatRaw     DataFormat = 1
-	FormatUniRec  DataFormat = 2
-	FormatJSON    DataFormat = 3
+	FormatUnknown = DataFormat(wire.Unknown)
+	FormatRaw     = DataFormat(wire.Raw)
+	FormatUniRec  = DataFormat(wire.UniRec)
+	FormatJSON    = DataFormat(wire.JSON)
 )
 
 // HelloHeaderSize is the size of the fixed part of a hello.
-const HelloHeaderSize = 8
-
-// maxSpecLen bounds the specifier a reader accepts, so a corrupt length cannot make it
-// allocate gigabytes. Real UniRec templates are a few kilobytes at most.
-const maxSpecLen = 1 << 20
+const HelloHeaderSize = wire.HelloHeaderSize
 
 // Hello is the format negotiation message that starts every trapcap file and every
 // TRAP socket stream: the data format and, for UniRec, the canonical template string.
+// Files and sockets share its encoding, which package wire holds.
 type Hello struct {
 	Format DataFormat
 	Spec   string
@@ -35,13 +33,7 @@ type Hello struct {
 // specifier length as a big-endian uint32 and the specifier without a terminator.
 // A raw format carries no specifier.
 func AppendHello(dst []byte, h Hello) []byte {
-	spec := h.Spec
-	if h.Format == FormatRaw || h.Format == FormatUnknown {
-		spec = ""
-	}
-	dst = append(dst, byte(h.Format), 0, 0, 0)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(spec)))
-	return append(dst, spec...)
+	return wire.AppendHello(dst, wire.Format{Type: wire.DataType(h.Format), Spec: h.Spec})
 }
 
 // ReadHello reads a hello from r. The three padding bytes are ignored, as their
@@ -52,9 +44,9 @@ func ReadHello(r io.Reader) (Hello, error) {
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return Hello{}, fmt.Errorf("read hello: %w", err)
 	}
-	n := binary.BigEndian.Uint32(hdr[4:])
-	if n > maxSpecLen {
-		return Hello{}, fmt.Errorf("read hello: format specifier of %d bytes is too long", n)
+	t, n, err := wire.ParseHelloHeader(hdr[:])
+	if err != nil {
+		return Hello{}, fmt.Errorf("read hello: %w", err)
 	}
 	spec := make([]byte, n)
 	if _, err := io.ReadFull(r, spec); err != nil {
@@ -63,5 +55,5 @@ func ReadHello(r io.Reader) (Hello, error) {
 		}
 		return Hello{}, fmt.Errorf("read hello specifier of %d bytes: %w", n, err)
 	}
-	return Hello{Format: DataFormat(hdr[0]), Spec: string(spec)}, nil
+	return Hello{Format: DataFormat(t), Spec: string(spec)}, nil
 }

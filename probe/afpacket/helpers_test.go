@@ -50,21 +50,7 @@ func seqOf(data []byte) (uint32, bool) {
 func openSource(t *testing.T, h *testhost.Host, opts Options) *Source {
 	t.Helper()
 	opts.Interface = h.Probe.Link
-	var s *Source
-	err := h.Probe.Do(func() error {
-		var err error
-		s, err = New(opts)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return testhost.Open(t, &h.Probe, func() (*Source, error) { return New(opts) })
 }
 
 // collector keeps copies of the test frames one worker saw.

@@ -57,21 +57,7 @@ func openSource(t *testing.T, e *testhost.End, opts Options) *Source {
 // openSourceIn opens a source as opts say in the end's network namespace.
 func openSourceIn(t *testing.T, e *testhost.End, opts Options) *Source {
 	t.Helper()
-	var s *Source
-	err := e.Do(func() error {
-		var err error
-		s, err = New(opts)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
+	return testhost.Open(t, e, func() (*Source, error) { return New(opts) })
 }
 
 // collector keeps copies of the test frames one worker saw.

@@ -94,6 +94,27 @@ func (p *runningProbe) log() string {
 	return p.logs.String()
 }
 
+// waitLog waits until flowprobe has logged a line containing word, failing t after
+// limit or when flowprobe exits first.
+func (p *runningProbe) waitLog(t *testing.T, word string, limit time.Duration) {
+	t.Helper()
+	deadline := time.After(limit)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !strings.Contains(p.log(), word) {
+		select {
+		case <-p.done:
+			if strings.Contains(p.log(), word) {
+				return
+			}
+			t.Fatalf("flowprobe exited before logging %q:\n%s", word, p.log())
+		case <-deadline:
+			t.Fatalf("no %q in the log within %v:\n%s", word, limit, p.log())
+		case <-tick.C:
+		}
+	}
+}
+
 // stop sends sig and returns the exit code; it fails t if flowprobe takes longer than
 // limit to exit.
 func (p *runningProbe) stop(t *testing.T, sig syscall.Signal, limit time.Duration) int {

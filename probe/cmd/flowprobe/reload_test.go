@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,43 +33,8 @@ func TestReloadKeepsFlows(t *testing.T) {
 	}
 	write(before, 4096)
 
-	cmd := exec.Command("ip", "netns", "exec", host.Probe.Namespace, binary,
-		"--config", conf)
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := make(chan string, 64)
-	var logs bytes.Buffer
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	waitFor := func(word string) {
-		t.Helper()
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("log ended before %q:\n%s", word, logs.String())
-				}
-				logs.WriteString(l + "\n")
-				if strings.Contains(l, word) {
-					return
-				}
-			case <-timeout:
-				t.Fatalf("no %q in the log within 10 s:\n%s", word, logs.String())
-			}
-		}
-	}
+	// The configuration names the interface; startProbe passes it with -I as well.
+	p := startProbe(t, host, "--config", conf)
 	send := func(n int) {
 		t.Helper()
 		for range n {
@@ -88,28 +50,19 @@ func TestReloadKeepsFlows(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	waitFor(`"started"`)
 	send(3)
 	write(after, 8192)
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("reload: these changes wait for a restart")
-	if !strings.Contains(logs.String(), "cache.size") {
-		t.Errorf("the size change is not named:\n%s", logs.String())
+	p.waitLog(t, "reload: these changes wait for a restart", 10*time.Second)
+	if !strings.Contains(p.log(), "cache.size") {
+		t.Errorf("the size change is not named:\n%s", p.log())
 	}
-	waitFor("reload: configuration applied")
+	p.waitLog(t, "reload: configuration applied", 10*time.Second)
 	send(2)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for l := range lines {
-			logs.WriteString(l + "\n")
-		}
-	}()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("flowprobe: %v\n%s", err, logs.String())
+	if code := p.stop(t, syscall.SIGTERM, 10*time.Second); code != exitOK {
+		t.Fatalf("flowprobe exited with %d:\n%s", code, p.log())
 	}
 
 	old, err := os.ReadFile(before)

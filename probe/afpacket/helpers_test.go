@@ -1,9 +1,7 @@
 package afpacket
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"net"
 	"net/netip"
 	"sync"
@@ -13,10 +11,6 @@ import (
 	"github.com/flowprobe/flowprobe/hack/testhost"
 	"github.com/flowprobe/flowprobe/probe/capture"
 )
-
-// marker starts the payload of every frame the tests inject, followed by a
-// big-endian sequence number, so that test frames are told apart from anything else.
-var marker = []byte("afpacket-test")
 
 // nobody is a destination that no namespace owns: frames to it are dropped by the
 // receiving kernel without a reply, so they add no traffic of their own.
@@ -29,21 +23,11 @@ var nobody = &testhost.End{
 func testFrame(t testing.TB, from, to *testhost.End, sport, dport, vlan uint16,
 	seq uint32) []byte {
 	t.Helper()
-	payload := binary.BigEndian.AppendUint32(append([]byte(nil), marker...), seq)
-	f, err := testhost.UDP4Frame(from, to, sport, dport, vlan, payload)
+	f, err := testhost.SeqFrame(from, to, sport, dport, vlan, seq)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
-}
-
-// seqOf returns the sequence number of a test frame.
-func seqOf(data []byte) (uint32, bool) {
-	i := bytes.Index(data, marker)
-	if i < 0 || i+len(marker)+4 > len(data) {
-		return 0, false
-	}
-	return binary.BigEndian.Uint32(data[i+len(marker):]), true
 }
 
 // openSource opens a source on the probe end of h and closes it when t ends.
@@ -72,7 +56,7 @@ func (c *collector) HandleFrame(f *capture.Frame) {
 		cp.Data = append([]byte(nil), f.Data...)
 		c.all = append(c.all, cp)
 	}
-	if _, ok := seqOf(f.Data); !ok {
+	if _, ok := testhost.FrameSeq(f.Data); !ok {
 		c.others++
 		return
 	}

@@ -48,7 +48,7 @@ func TestReceivesEveryFrameOnce(t *testing.T) {
 	runUntil(t, s, cs, n, 5*time.Second)
 	got := make([]int, n)
 	for _, f := range cs[0].frames {
-		seq, _ := seqOf(f.Data)
+		seq, _ := testhost.FrameSeq(f.Data)
 		if seq >= n {
 			t.Fatalf("unknown sequence number %d", seq)
 		}
@@ -127,7 +127,7 @@ func TestFanoutKeepsBiflowsTogether(t *testing.T) {
 			t.Errorf("worker %d got no frames: fanout is not spreading flows", w)
 		}
 		for _, f := range c.frames {
-			seq, _ := seqOf(f.Data)
+			seq, _ := testhost.FrameSeq(f.Data)
 			flow := flowOf[seq]
 			if prev, ok := workerOf[flow]; ok && prev != w {
 				t.Errorf("flow %d seen by workers %d and %d", flow, prev, w)
@@ -167,7 +167,7 @@ func TestFilter(t *testing.T) {
 		t.Fatalf("%d frames passed the filter, want 50", len(cs[0].all))
 	}
 	for _, f := range cs[0].all {
-		seq, ok := seqOf(f.Data)
+		seq, ok := testhost.FrameSeq(f.Data)
 		if !ok || int(seq) >= len(frames) {
 			t.Fatalf("unexpected frame % x", f.Data)
 		}

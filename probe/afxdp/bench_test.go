@@ -57,7 +57,7 @@ func TestNoAllocationPerFrame(t *testing.T) {
 			for int64(i)-c.frames.Load() > DefaultRxRingSize/4 {
 				time.Sleep(20 * time.Microsecond)
 			}
-			putSeq(frame, uint32(i))
+			testhost.SetFrameSeq(frame, uint32(i))
 			if err := inj.Send(frame); err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func BenchmarkVeth(b *testing.B) {
 			b.ResetTimer()
 			start := time.Now()
 			for i := range b.N {
-				putSeq(frame, uint32(i))
+				testhost.SetFrameSeq(frame, uint32(i))
 				if err := inj.Send(frame); err != nil {
 					b.Fatal(err)
 				}
@@ -206,7 +206,7 @@ func BenchmarkDrain(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				for i := range batch {
-					putSeq(frame, uint32(i))
+					testhost.SetFrameSeq(frame, uint32(i))
 					if err := inj.Send(frame); err != nil {
 						b.Fatal(err)
 					}

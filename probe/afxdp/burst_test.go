@@ -1,8 +1,6 @@
 package afxdp
 
 import (
-	"bytes"
-	"encoding/binary"
 	"testing"
 	"time"
 
@@ -42,7 +40,7 @@ func TestBurstThroughSmallRings(t *testing.T) {
 			time.Sleep(10 * time.Microsecond)
 		}
 		f := frames[i%len(frames)]
-		putSeq(f, uint32(i))
+		testhost.SetFrameSeq(f, uint32(i))
 		if err := inj.Send(f); err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +50,7 @@ func TestBurstThroughSmallRings(t *testing.T) {
 
 	seen := make([]bool, n)
 	for _, f := range cs[0].frames {
-		seq, _ := seqOf(f.Data)
+		seq, _ := testhost.FrameSeq(f.Data)
 		if seq >= n || seen[seq] {
 			t.Fatalf("frame %d unknown or seen twice", seq)
 		}
@@ -70,13 +68,6 @@ func TestBurstThroughSmallRings(t *testing.T) {
 		t.Errorf("losses in %+v", st)
 	}
 	t.Logf("%+v", st)
-}
-
-// putSeq rewrites the sequence number of a test frame in place. The UDP checksum
-// goes stale, which nothing on the receiving side checks before the redirect.
-func putSeq(f []byte, seq uint32) {
-	i := bytes.Index(f, marker) + len(marker)
-	binary.BigEndian.PutUint32(f[i:], seq)
 }
 
 // TestDropsAreCounted overflows the rings while no worker runs: every frame must be

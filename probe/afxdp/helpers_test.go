@@ -1,9 +1,7 @@
 package afxdp
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"net"
 	"net/netip"
 	"sync"
@@ -16,10 +14,6 @@ import (
 	"github.com/flowprobe/flowprobe/probe/capture"
 )
 
-// marker starts the payload of every frame the tests inject, followed by a
-// big-endian sequence number, so that test frames are told apart from anything else.
-var marker = []byte("afxdp-test")
-
 // nobody is a destination that no namespace owns: frames to it are dropped by the
 // receiving kernel without a reply, so they add no traffic of their own.
 var nobody = &testhost.End{
@@ -30,21 +24,11 @@ var nobody = &testhost.End{
 // testFrame builds the seq-th test frame from one end to nobody.
 func testFrame(t testing.TB, from *testhost.End, sport uint16, seq uint32) []byte {
 	t.Helper()
-	payload := binary.BigEndian.AppendUint32(append([]byte(nil), marker...), seq)
-	f, err := testhost.UDP4Frame(from, nobody, sport, 9000, 0, payload)
+	f, err := testhost.SeqFrame(from, nobody, sport, 9000, 0, seq)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
-}
-
-// seqOf returns the sequence number of a test frame.
-func seqOf(data []byte) (uint32, bool) {
-	i := bytes.Index(data, marker)
-	if i < 0 || i+len(marker)+4 > len(data) {
-		return 0, false
-	}
-	return binary.BigEndian.Uint32(data[i+len(marker):]), true
 }
 
 // openSource opens a source on the end's link and closes it when t ends.
@@ -71,7 +55,7 @@ type collector struct {
 func (c *collector) HandleFrame(f *capture.Frame) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := seqOf(f.Data); !ok {
+	if _, ok := testhost.FrameSeq(f.Data); !ok {
 		c.others++
 		return
 	}

@@ -53,8 +53,7 @@ func TestTunGivesRawIP(t *testing.T) {
 	}
 	buf := gopacket.NewSerializeBuffer()
 	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	payload := append([]byte(nil), marker...)
-	payload = append(payload, 0, 0, 0, 7)
+	payload := testhost.SeqPayload(7)
 	if err := gopacket.SerializeLayers(buf, opts, ip, udp, gopacket.Payload(payload)); err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func TestReceivesEveryFrameOnce(t *testing.T) {
 
 			got := make([]int, n)
 			for _, f := range cs[0].frames {
-				seq, _ := seqOf(f.Data)
+				seq, _ := testhost.FrameSeq(f.Data)
 				if seq >= n {
 					t.Fatalf("unknown sequence number %d", seq)
 				}
@@ -103,7 +103,7 @@ func TestRunAgain(t *testing.T) {
 			t.Fatalf("round %d: received %d of %d frames", round, cs[0].count(), n)
 		}
 		for _, f := range cs[0].frames {
-			if seq, _ := seqOf(f.Data); int(seq)/n != round {
+			if seq, _ := testhost.FrameSeq(f.Data); int(seq)/n != round {
 				t.Fatalf("round %d: frame %d of another round", round, seq)
 			}
 		}
@@ -152,7 +152,7 @@ func TestDrainTakesEveryWaitingFrame(t *testing.T) {
 	}
 	seen := make([]int, n)
 	for _, f := range cs[0].frames {
-		seq, _ := seqOf(f.Data)
+		seq, _ := testhost.FrameSeq(f.Data)
 		seen[seq]++
 	}
 	for seq, c := range seen {

@@ -104,7 +104,7 @@ func TestOneSocketPerQueue(t *testing.T) {
 			t.Errorf("the worker of queue %d received nothing", w)
 		}
 		for _, f := range c.frames {
-			seq, _ := seqOf(f.Data)
+			seq, _ := testhost.FrameSeq(f.Data)
 			seen[seq]++
 			flow := int(seq) % flows
 			if prev, ok := flowQueue[flow]; ok && prev != w {
@@ -189,7 +189,7 @@ func TestUnopenedQueuePasses(t *testing.T) {
 		if err != nil {
 			break
 		}
-		if _, ok := seqOf(buf[:n]); ok {
+		if _, ok := testhost.FrameSeq(buf[:n]); ok {
 			passed++
 		}
 	}

@@ -3,5 +3,7 @@
 // allocates nothing per packet, and the handler's clock is the packet time.
 //
 // The file format is detected from its magic number. Classic pcap records are sliced
-// straight out of a large read buffer; pcapng blocks are decoded by gopacket's pcapgo.
+// straight out of the file mapped into memory, or out of a large read buffer when the
+// file cannot be mapped (a pipe, a gzip stream); pcapng blocks are decoded by
+// gopacket's pcapgo.
 package pcapfile

@@ -3,6 +3,7 @@ package pcapfile
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,8 @@ import (
 
 // FuzzReader feeds arbitrary bytes through format detection and record reading. It
 // must never panic, and whatever it delivers before an error must be well-formed.
+// A classic pcap is also read as a mapping, which must deliver the same frames and
+// end the same way.
 func FuzzReader(f *testing.F) {
 	for _, name := range []string{"ipfixprobe-dns.pcap", "ipfixprobe-vlan.pcapng",
 		"zeek-linux-sll2.pcap", "tcpdump-ipv6-invalid-length.pcap"} {
@@ -44,7 +47,33 @@ func FuzzReader(f *testing.F) {
 		if got := s.Stats().Frames; got != uint64(h.frames) {
 			t.Fatalf("Stats says %d frames, handler saw %d", got, h.frames)
 		}
+		if isPcapMagic(data) {
+			checkMappedAgrees(t, data)
+		}
 	})
+}
+
+// checkMappedAgrees reads data with read calls and as a mapping, and fails unless
+// both deliver the same frames and the same error.
+func checkMappedAgrees(t *testing.T, data []byte) {
+	read, readErr := newSource("fuzz.pcap", bytes.NewReader(data), int64(len(data)),
+		Options{})
+	mapped, mappedErr := newMappedSource("fuzz.pcap", heapMapping(data),
+		bytes.NewReader(nil), Options{})
+	if fmt.Sprint(readErr) != fmt.Sprint(mappedErr) {
+		t.Fatalf("opening: read calls say %v, the mapping %v", readErr, mappedErr)
+	}
+	if readErr != nil {
+		return
+	}
+	want, readErr := readSource(t, read)
+	got, mappedErr := readSource(t, mapped)
+	if fmt.Sprint(readErr) != fmt.Sprint(mappedErr) {
+		t.Fatalf("reading: read calls say %v, the mapping %v", readErr, mappedErr)
+	}
+	if diff := sameFrames(got, want); diff != "" {
+		t.Fatalf("the mapping and read calls differ: %s", diff)
+	}
 }
 
 type checkingHandler struct {

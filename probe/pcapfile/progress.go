@@ -44,9 +44,17 @@ func (s *Source) progressBar() *progress {
 		w:    w,
 		name: filepath.Base(s.path),
 		size: s.size,
-		read: s.raw.n.Load,
+		read: s.bytesRead,
 		done: s.frames.Load,
 	}
+}
+
+// bytesRead is how far into the file reading has got.
+func (s *Source) bytesRead() int64 {
+	if s.raw != nil {
+		return s.raw.n.Load()
+	}
+	return s.mappedOffset.Load()
 }
 
 // start draws the bar until the returned stop function is called; stop draws the

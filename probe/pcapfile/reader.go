@@ -121,6 +121,28 @@ func newRecordReader(raw io.Reader, size int64) (*recordReader, error) {
 	return rr, nil
 }
 
+// newMappedRecordReader reads the classic pcap file mapped in m, and then from rest
+// whatever follows the mapped bytes in the file.
+func newMappedRecordReader(m *mapping, rest io.Reader) (*recordReader, error) {
+	p, err := newMappedPcapReader(m, rest)
+	if err != nil {
+		return nil, err
+	}
+	return &recordReader{pcap: p, fileLinkType: layers.LinkType(p.linkType)}, nil
+}
+
+// isPcapMagic tells whether data starts with the magic number of a classic pcap file.
+func isPcapMagic(data []byte) bool {
+	if len(data) < 4 {
+		return false
+	}
+	switch binary.LittleEndian.Uint32(data) {
+	case magicPcapMicro, magicPcapNano, magicPcapMicroBE, magicPcapNanoBE:
+		return true
+	}
+	return false
+}
+
 // peekMagic reads the first four bytes of r and returns them as a little-endian
 // number, with a reader that yields the whole stream again.
 func peekMagic(r io.Reader) (io.Reader, uint32, error) {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -46,9 +48,14 @@ type Source struct {
 	path string
 	file *os.File
 	size int64
-	raw  *countingReader
-	rr   *recordReader
-	opts Options
+	// raw counts the bytes read from the file, when it is read with read calls.
+	raw *countingReader
+	// mapped is the file's mapping, when it is read from one; mappedOffset is then
+	// how far Run has got in it.
+	mapped       *mapping
+	mappedOffset atomic.Int64
+	rr           *recordReader
+	opts         Options
 
 	frames, bytes atomic.Uint64
 }
@@ -57,7 +64,9 @@ var _ capture.Source = (*Source)(nil)
 
 // Open opens a pcap or pcapng file, possibly gzip-compressed, and reads its header.
 // It fails with an error naming the file when the format or link type is not
-// supported.
+// supported. An uncompressed classic pcap file is mapped into memory and read from
+// there; should another program truncate it meanwhile, Run fails with an error
+// saying so.
 func Open(path string, opts Options) (*Source, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -72,7 +81,16 @@ func Open(path string, opts Options) (*Source, error) {
 	if !st.Mode().IsRegular() {
 		size = -1 // a pipe or device: its length is unknown
 	}
-	s, err := newSource(path, f, size, opts)
+	var s *Source
+	if m := mapFile(f, size); m != nil && isPcapMagic(m.data) {
+		s, err = newMappedSource(path, m, io.NewSectionReader(f, size, math.MaxInt64-size),
+			opts)
+	} else {
+		if m != nil {
+			_ = m.close()
+		}
+		s, err = newSource(path, f, size, opts)
+	}
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -81,22 +99,44 @@ func Open(path string, opts Options) (*Source, error) {
 	return s, nil
 }
 
+// newMappedSource reads the header of the classic pcap file mapped in m; rest reads
+// what follows the mapped bytes in the file. path names the file in errors.
+func newMappedSource(path string, m *mapping, rest io.Reader, opts Options) (*Source,
+	error) {
+	rr, err := newMappedRecordReader(m, rest)
+	if err != nil {
+		_ = m.close()
+		return nil, fmt.Errorf("open trace file %s: %w", path, err)
+	}
+	return newSourceOf(path, int64(len(m.data)), rr, opts, nil, m)
+}
+
 // newSource reads the header of the trace in r, which has size bytes (negative when
 // unknown); path names it in errors.
 func newSource(path string, r io.Reader, size int64, opts Options) (*Source, error) {
-	if opts.TickInterval <= 0 {
-		opts.TickInterval = time.Second
-	}
 	raw := &countingReader{r: r}
 	rr, err := newRecordReader(raw, size)
 	if err != nil {
 		return nil, fmt.Errorf("open trace file %s: %w", path, err)
 	}
+	return newSourceOf(path, size, rr, opts, raw, nil)
+}
+
+// newSourceOf makes the Source reading rr, checking the file's link type; raw or m is
+// what rr reads from.
+func newSourceOf(path string, size int64, rr *recordReader, opts Options,
+	raw *countingReader, m *mapping) (*Source, error) {
+	if opts.TickInterval <= 0 {
+		opts.TickInterval = time.Second
+	}
 	if _, ok := toCaptureLinkType(rr.fileLinkType); !ok {
+		if m != nil {
+			_ = m.close()
+		}
 		return nil, fmt.Errorf("open trace file %s: unsupported link type %d (%s)",
 			path, uint16(rr.fileLinkType), rr.fileLinkType)
 	}
-	return &Source{path: path, size: size, raw: raw, rr: rr, opts: opts}, nil
+	return &Source{path: path, size: size, raw: raw, mapped: m, rr: rr, opts: opts}, nil
 }
 
 // Workers reports 1: a file is read by one goroutine.
@@ -110,10 +150,14 @@ func (s *Source) Stats() Stats {
 
 // Close closes the file. It is safe to call more than once.
 func (s *Source) Close() error {
-	if s.file == nil {
-		return nil
+	var err error
+	if s.mapped != nil {
+		err = s.mapped.close()
 	}
-	err := s.file.Close()
+	if s.file == nil {
+		return err
+	}
+	err = errors.Join(err, s.file.Close())
 	s.file = nil
 	return err
 }
@@ -136,7 +180,18 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	return s.run(ctx, handlers[0])
 }
 
-func (s *Source) run(ctx context.Context, h capture.Handler) error {
+func (s *Source) run(ctx context.Context, h capture.Handler) (err error) {
+	if s.mapped != nil {
+		defer func() {
+			if errors.Is(err, errFileChanged) {
+				err = fmt.Errorf("read trace file %s: after packet %d: %w", s.path,
+					s.frames.Load(), err)
+			}
+		}()
+		// The handler reads the frames in the mapping too, so a fault is caught
+		// around the whole loop.
+		defer catchFault(&err, debug.SetPanicOnFault(true))
+	}
 	var (
 		frame     capture.Frame
 		frames    uint64
@@ -148,6 +203,7 @@ func (s *Source) run(ctx context.Context, h capture.Handler) error {
 	defer func() {
 		s.frames.Store(frames)
 		s.bytes.Store(bytes)
+		s.mappedOffset.Store(s.rr.offset())
 	}()
 
 	for {
@@ -157,6 +213,7 @@ func (s *Source) run(ctx context.Context, h capture.Handler) error {
 			}
 			s.frames.Store(frames)
 			s.bytes.Store(bytes)
+			s.mappedOffset.Store(s.rr.offset())
 		}
 
 		offset := s.rr.offset()

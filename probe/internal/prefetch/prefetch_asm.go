@@ -9,3 +9,9 @@ import "unsafe"
 //
 //go:noescape
 func Line(p unsafe.Pointer)
+
+// Range starts loading every cache line that holds a byte of the n bytes at p, like
+// Line does for one. It never faults either.
+//
+//go:noescape
+func Range(p unsafe.Pointer, n uintptr)

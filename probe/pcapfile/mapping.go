@@ -1,0 +1,51 @@
+package pcapfile
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// A mapping is a trace file mapped into memory read-only. Classic pcap records are
+// sliced straight out of it: reading a large file this way costs about half the CPU
+// time of copying it through read(2), since only the pages holding the headers the
+// parser looks at are ever brought into the CPU's caches.
+type mapping struct {
+	data []byte
+	// forget drops the page table entries of a part of data that is done with, so
+	// that a file far larger than memory does not count as resident: the pages stay
+	// in the page cache, and touching them again would map them again.
+	forget  func([]byte) error
+	release func([]byte) error
+	once    sync.Once
+	err     error
+}
+
+// close unmaps the file; it is safe to call more than once. No slice of data may be
+// used afterwards.
+func (m *mapping) close() error {
+	m.once.Do(func() { m.err = m.release(m.data) })
+	return m.err
+}
+
+// errFileChanged is returned when the pages of a mapped trace file went away under
+// the reader: another program truncated the file while it was being read.
+var errFileChanged = errors.New("the file shrank while it was being read")
+
+// catchFault makes a fault on the mapped pages in the calling goroutine panic instead
+// of killing the program, and turns that panic into errFileChanged in *err. It must be
+// deferred by the function that reads the mapping, with the function returned by
+// debug.SetPanicOnFault's earlier setting restored.
+func catchFault(err *error, restore bool) {
+	debug.SetPanicOnFault(restore)
+	r := recover()
+	if r == nil {
+		return
+	}
+	if fault, ok := r.(interface{ Addr() uintptr }); ok {
+		*err = fmt.Errorf("%w (fault at %#x)", errFileChanged, fault.Addr())
+		return
+	}
+	panic(r)
+}

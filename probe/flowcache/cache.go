@@ -86,7 +86,9 @@ func New(cfg Config, sink Sink) (*Cache, error) {
 		out:        make([]flow.Record, 0, cfg.BatchSize),
 		sink:       sink,
 	}
-	adviseHugePages(c.slots)
+	if !cfg.SmallPages {
+		adviseHugePages(c.slots)
+	}
 	c.sweep.init(buckets, int64(cfg.SweepPeriod))
 	return c, nil
 }

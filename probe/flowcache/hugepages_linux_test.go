@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"unsafe"
@@ -46,5 +47,28 @@ func TestHugePageAdvice(t *testing.T) {
 	mid := uintptr(unsafe.Pointer(&c.slots[len(c.slots)/2]))
 	if flags := vmFlags(t, mid); !strings.Contains(flags, " hg") {
 		t.Errorf("the slot array of a default cache is not advised: %s", flags)
+	}
+}
+
+// TestSmallPagesNotAdvised checks that a default-sized cache made with SmallPages
+// leaves its slot array without the huge page mark. It runs in a child process,
+// whose heap no earlier cache has marked.
+func TestSmallPagesNotAdvised(t *testing.T) {
+	if os.Getenv("FLOWCACHE_SMALL_PAGES_CHILD") == "1" {
+		c, _ := newCache(t, Config{SmallPages: true})
+		mid := uintptr(unsafe.Pointer(&c.slots[len(c.slots)/2]))
+		if flags := vmFlags(t, mid); strings.Contains(flags, " hg") {
+			t.Errorf("the slot array of a SmallPages cache is advised: %s", flags)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSmallPagesNotAdvised$", "-test.v")
+	cmd.Env = append(os.Environ(), "FLOWCACHE_SMALL_PAGES_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: TestSmallPagesNotAdvised") {
+		t.Fatalf("the child did not run the check:\n%s", out)
 	}
 }

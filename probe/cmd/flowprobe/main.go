@@ -201,6 +201,9 @@ func engineConfig(o *options, log *zerolog.Logger, outputs *outputSet) engine.Co
 		// A trace replays many seconds of packet time per second, and how soon a
 		// due flow is swept changes no record, only when it is written.
 		cfg.Cache.SweepPeriod = traceSweepPeriod
+		// Most trace runs are over in seconds, too short for the huge pages' faster
+		// lookups to pay back clearing them; a live probe runs for days.
+		cfg.Cache.SmallPages = true
 	}
 	cfg.Parser.Decapsulate = o.decap
 	if o.iface != "" {

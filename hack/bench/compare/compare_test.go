@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -86,5 +87,22 @@ func TestCompareReportsFailingProbe(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "flowprobe run 2") {
 		t.Errorf("a failed probe ran again:\n%s", out.String())
+	}
+}
+
+// TestScaledBySoftflowd checks the estimate for the reference machine: a machine
+// where softflowd runs at half its reference speed doubles flowprobe's speeds.
+func TestScaledBySoftflowd(t *testing.T) {
+	sf := figures{pps: refSoftflowd.pps / 2, cpuPPS: refSoftflowd.cpuPPS / 2}
+	fp := figures{wall: 0.5, cpu: 0.8, pps: referencePackets / 0.5,
+		cpuPPS: referencePackets / 0.8, rssMB: 70, records: 100_000}
+	got := scaledBySoftflowd(fp, sf)
+	want := figures{wall: 0.25, cpu: 0.4, pps: 2 * fp.pps, cpuPPS: 2 * fp.cpuPPS,
+		rssMB: 70, records: 100_000}
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Abs(b) }
+	if !near(got.wall, want.wall) || !near(got.cpu, want.cpu) || !near(got.pps, want.pps) ||
+		!near(got.cpuPPS, want.cpuPPS) || got.rssMB != want.rssMB ||
+		got.records != want.records {
+		t.Errorf("scaled figures %+v, want %+v", got, want)
 	}
 }

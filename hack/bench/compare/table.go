@@ -132,6 +132,28 @@ func printTable(out io.Writer, truth groundTruth, results map[string][]run) {
 		fmt.Fprintln(out, "  (how this machine compares with the one the references "+
 			"come from)")
 	}
+	if haveFP && haveSF {
+		printRatio(out, "flowprobe / ipfixprobe (scaled)", scaledBySoftflowd(fp.figures,
+			sf.figures), refIpfixprobe)
+		fmt.Fprintln(out, "  (flowprobe's figures times softflowd's reference over "+
+			"softflowd's here: steadier on a busy machine than the ratio above)")
+	}
+}
+
+// scaledBySoftflowd estimates flowprobe's speed on the machine of the references,
+// using softflowd, measured here in the same runs, as the yardstick: each speed is
+// multiplied by softflowd's reference figure over softflowd's own here. Memory and
+// records do not depend on the machine and stay as measured.
+func scaledBySoftflowd(fp, sf figures) figures {
+	if sf.pps == 0 || sf.cpuPPS == 0 {
+		return fp
+	}
+	s := fp
+	s.pps = fp.pps * refSoftflowd.pps / sf.pps
+	s.cpuPPS = fp.cpuPPS * refSoftflowd.cpuPPS / sf.cpuPPS
+	s.wall = referencePackets / s.pps
+	s.cpu = referencePackets / s.cpuPPS
+	return s
 }
 
 func ratio(a, b float64) string {

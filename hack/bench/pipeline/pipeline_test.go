@@ -69,17 +69,26 @@ func (s *flowTotals) add(batch []flow.Record) []flow.Record {
 	return batch[:0]
 }
 
-// replay runs every frame of t through a parser and cache, then flushes the cache
-// into its sink.
+// replayBatch is how many parsed packets replay hands the cache at once, as many as
+// the engine's pipeline does.
+const replayBatch = 1024
+
+// replay runs every frame of t through a parser and cache, replayBatch packets at a
+// time as the engine does, then flushes the cache into its sink.
 func replay(tb testing.TB, t *trace, cache *flowcache.Cache) {
 	parser := packet.NewParser(packet.Options{})
-	var pkt flow.Packet
+	batch := make([]flow.Packet, 0, replayBatch)
 	for i := range t.frames {
-		if r := parser.Parse(&t.frames[i], &pkt); r != packet.OK {
+		batch = batch[:len(batch)+1]
+		if r := parser.Parse(&t.frames[i], &batch[len(batch)-1]); r != packet.OK {
 			tb.Fatalf("frame %d: parser says %v", i+1, r)
 		}
-		cache.Update(&pkt)
+		if len(batch) == replayBatch {
+			cache.UpdateBatch(batch)
+			batch = batch[:0]
+		}
 	}
+	cache.UpdateBatch(batch)
 	cache.Flush()
 }
 

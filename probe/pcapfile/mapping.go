@@ -8,9 +8,9 @@ import (
 )
 
 // A mapping is a trace file mapped into memory read-only. Classic pcap records are
-// sliced straight out of it: reading a large file this way costs about half the CPU
-// time of copying it through read(2), since only the pages holding the headers the
-// parser looks at are ever brought into the CPU's caches.
+// sliced straight out of it, which spares the copy that read(2) makes of every byte:
+// BenchmarkMappedVsRead reads a file 1.6 times as fast this way, and a flowprobe run
+// over the bench trace spent about a fifth less CPU time.
 type mapping struct {
 	data []byte
 	// forget drops the page table entries of a part of data that is done with, so

@@ -10,7 +10,7 @@ import (
 // A mapping is a trace file mapped into memory read-only. Classic pcap records are
 // sliced straight out of it, which spares the copy that read(2) makes of every byte:
 // BenchmarkMappedVsRead reads a file 1.6 times as fast this way, and a flowprobe run
-// over the bench trace spent about a fifth less CPU time.
+// over the bench trace spent about a sixth less CPU time (0.54 s against 0.64 s).
 type mapping struct {
 	data []byte
 	// forget drops the page table entries of a part of data that is done with, so

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"unsafe"
 )
 
 // A mapping is a trace file mapped into memory read-only. Classic pcap records are
@@ -34,18 +35,28 @@ func (m *mapping) close() error {
 var errFileChanged = errors.New("the file shrank while it was being read")
 
 // catchFault makes a fault on the mapped pages in the calling goroutine panic instead
-// of killing the program, and turns that panic into errFileChanged in *err. It must be
-// deferred by the function that reads the mapping, with the function returned by
-// debug.SetPanicOnFault's earlier setting restored.
-func catchFault(err *error, restore bool) {
+// of killing the program, and turns that panic into errFileChanged in *err; any other
+// panic, a fault elsewhere included, goes on. It must be deferred by the function that
+// reads the mapping, with the result of the debug.SetPanicOnFault(true) call before
+// it, to restore.
+func (m *mapping) catchFault(err *error, restore bool) {
 	debug.SetPanicOnFault(restore)
 	r := recover()
 	if r == nil {
 		return
 	}
-	if fault, ok := r.(interface{ Addr() uintptr }); ok {
+	if fault, ok := r.(interface{ Addr() uintptr }); ok && m.holds(fault.Addr()) {
 		*err = fmt.Errorf("%w (fault at %#x)", errFileChanged, fault.Addr())
 		return
 	}
 	panic(r)
+}
+
+// holds tells whether addr lies inside the mapping.
+func (m *mapping) holds(addr uintptr) bool {
+	if len(m.data) == 0 {
+		return false
+	}
+	start := uintptr(unsafe.Pointer(&m.data[0]))
+	return addr >= start && addr-start < uintptr(len(m.data))
 }

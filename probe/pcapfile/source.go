@@ -190,7 +190,7 @@ func (s *Source) run(ctx context.Context, h capture.Handler) (err error) {
 		}()
 		// The handler reads the frames in the mapping too, so a fault is caught
 		// around the whole loop.
-		defer catchFault(&err, debug.SetPanicOnFault(true))
+		defer s.mapped.catchFault(&err, debug.SetPanicOnFault(true))
 	}
 	var (
 		frame     capture.Frame

@@ -135,8 +135,8 @@ func printTable(out io.Writer, truth groundTruth, results map[string][]run) {
 	if haveFP && haveSF {
 		printRatio(out, "flowprobe / ipfixprobe (scaled)", scaledBySoftflowd(fp.figures,
 			sf.figures), refIpfixprobe)
-		fmt.Fprintln(out, "  (flowprobe's figures times softflowd's reference over "+
-			"softflowd's here: steadier on a busy machine than the ratio above)")
+		fmt.Fprintln(out, "  (flowprobe's speeds times softflowd's reference over its "+
+			"speed here;\n   steadier on a busy machine than the ratio above)")
 	}
 }
 

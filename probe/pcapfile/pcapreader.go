@@ -195,9 +195,10 @@ func (p *pcapReader) next(rec *record) error {
 }
 
 // leaveMapping moves the unread end of the mapping into a buffer of the heap, for
-// reading on past the end of the mapping, and unmaps the file.
+// reading on past the end of the mapping, and unmaps the file. Mostly this only
+// finds the end of the file, so the buffer is small; it grows when a record needs it.
 func (p *pcapReader) leaveMapping(need int) {
-	buf := make([]byte, max(readBufferSize, need))
+	buf := make([]byte, max(minBufferSize, need))
 	n := copy(buf, p.buf[p.start:p.end])
 	p.consumed += int64(p.start)
 	p.buf, p.start, p.end = buf, 0, n

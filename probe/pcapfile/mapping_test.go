@@ -46,6 +46,22 @@ func heapMapping(data []byte) *mapping {
 	}
 }
 
+// openMapped writes data to a file called name and opens it, failing unless Open
+// mapped the file; the source is closed when the test ends.
+func openMapped(t *testing.T, name string, data []byte) (*Source, string) {
+	t.Helper()
+	path := writeTemp(t, name, data)
+	s, err := Open(path, Options{NoProgress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if s.mapped == nil {
+		t.Fatal("the file was not mapped")
+	}
+	return s, path
+}
+
 // readSource runs s to its end and returns the frames it delivered and Run's error.
 func readSource(t *testing.T, s *Source) (*recorder, error) {
 	t.Helper()
@@ -115,14 +131,7 @@ func TestMappedReadsWhatIsAppended(t *testing.T) {
 	if !bytes.Equal(whole[:len(data)], data) {
 		t.Fatal("the longer file does not start with the shorter one")
 	}
-	path := writeTemp(t, "growing.pcap", data)
-	s, err := Open(path, Options{NoProgress: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.mapped == nil {
-		t.Fatal("the file was not mapped")
-	}
+	s, path := openMapped(t, "growing.pcap", data)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -179,17 +188,9 @@ func (h *truncatingHandler) Tick(int64) {}
 // pages behind the mapping vanish, and Run must end with an error naming the file
 // instead of the process dying of SIGBUS.
 func TestMappedFileTruncatedWhileRead(t *testing.T) {
-	path := writeTemp(t, "shrinking.pcap", bigPcap(20_000, 3))
-	s, err := Open(path, Options{NoProgress: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if s.mapped == nil {
-		t.Fatal("the file was not mapped")
-	}
+	s, path := openMapped(t, "shrinking.pcap", bigPcap(20_000, 3))
 	h := &truncatingHandler{t: t, path: path, at: 100}
-	err = s.Run(context.Background(), []capture.Handler{h})
+	err := s.Run(context.Background(), []capture.Handler{h})
 	if !errors.Is(err, errFileChanged) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Run returned %v, want an error naming %s saying it shrank", err, path)
 	}

@@ -37,15 +37,7 @@ func TestMappedRunKeepsOtherFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Munmap(page)
-	path := writeTemp(t, "small.pcap", bigPcap(10, 4))
-	s, err := Open(path, Options{NoProgress: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if s.mapped == nil {
-		t.Fatal("the file was not mapped")
-	}
+	s, _ := openMapped(t, "small.pcap", bigPcap(10, 4))
 	defer func() {
 		r := recover()
 		if _, ok := r.(runtime.Error); !ok {

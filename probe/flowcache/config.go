@@ -44,8 +44,8 @@ type Config struct {
 	// asking for 2 MB pages. Huge pages make every lookup cheaper once the cache is
 	// warm, but Linux clears each one on its first touch, and in a virtual machine
 	// that hands free memory back to its host that first touch costs far more: on the
-	// project's 2-vCPU test machine, 120 to 220 ms for a default cache against 30 to
-	// 40 ms with 4 kB pages, most of a run over a short trace file.
+	// project's 2-vCPU test machine, 175 to 220 ms for 64 MB against 30 to 40 ms with
+	// 4 kB pages, a large part of a run over a short trace file.
 	SmallPages bool
 }
 

@@ -44,13 +44,19 @@ func newMappedWindow(m *mapping, rest io.Reader) window {
 // offset is the stream offset of the next unread byte.
 func (w *window) offset() int64 { return w.consumed + int64(w.start) }
 
-// moved does the housekeeping of a mapping after the reader has taken a record:
-// it keeps the bytes ahead coming and drops the pages behind.
+// moved does the housekeeping of a mapping after the reader has taken a record: it
+// keeps the bytes ahead coming and drops the pages behind. It is called for every
+// record, so it only looks once the reader is a prefetch step further on.
 func (w *window) moved() {
-	if w.m != nil {
-		w.forgetBehind()
-		w.prefetchAhead()
+	if w.m != nil && w.start+prefetchDistance-w.prefetched >= prefetchStep {
+		w.keepMapping()
 	}
+}
+
+// keepMapping prefetches ahead of the reader and drops the pages behind it.
+func (w *window) keepMapping() {
+	w.forgetBehind()
+	w.prefetchAhead()
 }
 
 // In a mapping, prefetchAhead keeps the bytes from the reader's position to

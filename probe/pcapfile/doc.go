@@ -2,8 +2,7 @@
 // capture.Source with one worker. Frames are handed out of reused buffers, so reading
 // allocates nothing per packet, and the handler's clock is the packet time.
 //
-// The file format is detected from its magic number. Classic pcap records are sliced
-// straight out of the file mapped into memory, or out of a large read buffer when the
-// file cannot be mapped (a pipe, a gzip stream); pcapng blocks are decoded by
-// gopacket's pcapgo.
+// The file format is detected from its magic number. Records of classic pcap and
+// packet blocks of pcapng are sliced straight out of the file mapped into memory, or
+// out of a large read buffer when the file cannot be mapped (a pipe, a gzip stream).
 package pcapfile

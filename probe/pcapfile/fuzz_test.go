@@ -3,6 +3,7 @@ package pcapfile
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,8 +17,8 @@ import (
 
 // FuzzReader feeds arbitrary bytes through format detection and record reading. It
 // must never panic, and whatever it delivers before an error must be well-formed.
-// A classic pcap is also read as a mapping, which must deliver the same frames and
-// end the same way.
+// A pcap or pcapng file is also read as a mapping, which must deliver the same
+// frames and end the same way.
 func FuzzReader(f *testing.F) {
 	for _, name := range []string{"ipfixprobe-dns.pcap", "ipfixprobe-vlan.pcapng",
 		"zeek-linux-sll2.pcap", "tcpdump-ipv6-invalid-length.pcap"} {
@@ -29,6 +30,12 @@ func FuzzReader(f *testing.F) {
 	}
 	f.Add([]byte{0x1f, 0x8b, 8, 0})
 	f.Add([]byte{0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0})
+	var ng ngBuilder
+	ng.section(binary.BigEndian, 1)
+	ng.iface(1, 16, ng.option(ngOptionTSResol, []byte{0x80 | 10}))
+	ng.packet(ngPacketObsolete, 0, 1<<40, frameOf(14, 0), 14)
+	ng.simple(20, frameOf(16, 1))
+	f.Add(ng.b)
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := newSource("fuzz.pcap", bytes.NewReader(data), int64(len(data)),
@@ -47,7 +54,7 @@ func FuzzReader(f *testing.F) {
 		if got := s.Stats().Frames; got != uint64(h.frames) {
 			t.Fatalf("Stats says %d frames, handler saw %d", got, h.frames)
 		}
-		if isPcapMagic(data) {
+		if isMappable(data) {
 			checkMappedAgrees(t, data)
 		}
 	})

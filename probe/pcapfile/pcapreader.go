@@ -9,9 +9,7 @@ import (
 // Classic pcap is read here rather than with pcapgo: pcapgo copies every record from
 // its bufio.Reader into a packet buffer through io.ReadFull, and that copy made reading
 // about five times slower than handing out slices of one large buffer, as this reader
-// does. pcapng, whose blocks are more involved, is still read with pcapgo and so keeps
-// that copy: on this project's test machine it reads about 2 million frames per second
-// where classic pcap reads over 10 million.
+// does.
 
 const (
 	pcapFileHeaderLen   = 24

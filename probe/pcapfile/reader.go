@@ -1,7 +1,6 @@
 package pcapfile
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
@@ -11,7 +10,6 @@ import (
 	"sync/atomic"
 
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // Magic numbers at the start of a trace file, read as little-endian uint32.
@@ -25,8 +23,7 @@ const (
 
 // readBufferSize is the read-ahead from the file: large enough that reading costs a
 // handful of system calls per megabyte. Smaller files get a buffer of their size, but
-// never below minBufferSize, the size from which pcapgo uses our bufio.Reader instead
-// of stacking one of its own on top of it.
+// never below minBufferSize.
 const (
 	readBufferSize = 1 << 20
 	minBufferSize  = 4096
@@ -56,17 +53,14 @@ type record struct {
 
 // recordReader yields the records of a pcap or pcapng stream.
 type recordReader struct {
+	// One of pcap and ng reads the stream.
 	pcap *pcapReader
-	ng   *pcapgo.NgReader
-	// ngBuf and stream locate pcapng records: stream.n - ngBuf.Buffered() is the
-	// offset of the next unread byte.
-	ngBuf  *bufio.Reader
-	stream *countingReader
+	ng   *ngReader
 
 	// gzipped is true when the offsets count decompressed bytes.
 	gzipped bool
-	// fileLinkType is the link type of a pcap file or of a pcapng file's first
-	// interface.
+	// fileLinkType is the link type of a pcap file; a pcapng file has one per
+	// interface, which comes with each record.
 	fileLinkType layers.LinkType
 	// rec is the record next returned last.
 	rec record
@@ -96,39 +90,38 @@ func newRecordReader(raw io.Reader, size int64) (*recordReader, error) {
 			return nil, err
 		}
 	}
-	rr.stream = &countingReader{r: stream}
 
 	switch magic {
 	case magicPcapMicro, magicPcapNano, magicPcapMicroBE, magicPcapNanoBE:
-		p, err := newPcapReader(rr.stream, bufSize)
-		if err != nil {
+		if rr.pcap, err = newPcapReader(stream, bufSize); err != nil {
 			return nil, err
 		}
-		rr.pcap = p
-		rr.fileLinkType = layers.LinkType(p.linkType)
+		rr.fileLinkType = layers.LinkType(rr.pcap.linkType)
 	case magicPcapng:
-		rr.ngBuf = bufio.NewReaderSize(rr.stream, bufSize)
-		opts := pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true}
-		r, err := pcapgo.NewNgReader(rr.ngBuf, opts)
-		if err != nil {
-			return nil, fmt.Errorf("read pcapng section header: %w", err)
+		if rr.ng, err = newNgReader(stream, bufSize); err != nil {
+			return nil, err
 		}
-		rr.ng = r
-		rr.fileLinkType = r.LinkType()
 	default:
 		return nil, fmt.Errorf("not a pcap or pcapng file (magic number %#08x)", magic)
 	}
 	return rr, nil
 }
 
-// newMappedRecordReader reads the classic pcap file mapped in m, and then from rest
+// newMappedRecordReader reads the pcap or pcapng file mapped in m, and then from rest
 // whatever follows the mapped bytes in the file.
 func newMappedRecordReader(m *mapping, rest io.Reader) (*recordReader, error) {
-	p, err := newMappedPcapReader(m, rest)
+	if isPcapMagic(m.data) {
+		p, err := newMappedPcapReader(m, rest)
+		if err != nil {
+			return nil, err
+		}
+		return &recordReader{pcap: p, fileLinkType: layers.LinkType(p.linkType)}, nil
+	}
+	n, err := newMappedNgReader(m, rest)
 	if err != nil {
 		return nil, err
 	}
-	return &recordReader{pcap: p, fileLinkType: layers.LinkType(p.linkType)}, nil
+	return &recordReader{ng: n}, nil
 }
 
 // isPcapMagic tells whether data starts with the magic number of a classic pcap file.
@@ -141,6 +134,13 @@ func isPcapMagic(data []byte) bool {
 		return true
 	}
 	return false
+}
+
+// isMappable tells whether data starts like a file that can be read from a mapping:
+// an uncompressed pcap or pcapng file.
+func isMappable(data []byte) bool {
+	return isPcapMagic(data) ||
+		len(data) >= 4 && binary.LittleEndian.Uint32(data) == magicPcapng
 }
 
 // peekMagic reads the first four bytes of r and returns them as a little-endian
@@ -164,7 +164,7 @@ func (rr *recordReader) offset() int64 {
 	if rr.pcap != nil {
 		return rr.pcap.offset()
 	}
-	return rr.stream.n.Load() - int64(rr.ngBuf.Buffered())
+	return rr.ng.offset()
 }
 
 // next reads the next record into rr.rec. It returns io.EOF only when the stream ends
@@ -174,17 +174,5 @@ func (rr *recordReader) next() error {
 		rr.rec.linkType = rr.fileLinkType
 		return rr.pcap.next(&rr.rec)
 	}
-
-	data, ci, err := rr.ng.ZeroCopyReadPacketData()
-	if err != nil {
-		return err
-	}
-	lt, ok := ci.AncillaryData[0].(layers.LinkType)
-	if !ok {
-		return fmt.Errorf("pcapng reader gave no link type for interface %d",
-			ci.InterfaceIndex)
-	}
-	rr.rec = record{data: data, ts: ci.Timestamp.UnixNano(), wireLen: ci.Length,
-		iface: ci.InterfaceIndex, linkType: lt}
-	return nil
+	return rr.ng.next(&rr.rec)
 }

@@ -64,9 +64,10 @@ var _ capture.Source = (*Source)(nil)
 
 // Open opens a pcap or pcapng file, possibly gzip-compressed, and reads its header.
 // It fails with an error naming the file when the format or link type is not
-// supported. An uncompressed classic pcap file is mapped into memory and read from
-// there; should another program truncate it meanwhile, Run fails with an error
-// saying so.
+// supported; for a pcapng file, whose interfaces each have a link type, Run reports
+// an unsupported one at its first packet. An uncompressed file is mapped into memory
+// and read from there; should another program truncate it meanwhile, Run fails with
+// an error saying so.
 func Open(path string, opts Options) (*Source, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -82,7 +83,7 @@ func Open(path string, opts Options) (*Source, error) {
 		size = -1 // a pipe or device: its length is unknown
 	}
 	var s *Source
-	if m := mapFile(f, size); m != nil && isPcapMagic(m.data) {
+	if m := mapFile(f, size); m != nil && isMappable(m.data) {
 		s, err = newMappedSource(path, m, io.NewSectionReader(f, size, math.MaxInt64-size),
 			opts)
 	} else {
@@ -99,7 +100,7 @@ func Open(path string, opts Options) (*Source, error) {
 	return s, nil
 }
 
-// newMappedSource reads the header of the classic pcap file mapped in m; rest reads
+// newMappedSource reads the header of the pcap or pcapng file mapped in m; rest reads
 // what follows the mapped bytes in the file. path names the file in errors.
 func newMappedSource(path string, m *mapping, rest io.Reader, opts Options) (*Source,
 	error) {
@@ -129,7 +130,7 @@ func newSourceOf(path string, size int64, rr *recordReader, opts Options,
 	if opts.TickInterval <= 0 {
 		opts.TickInterval = time.Second
 	}
-	if _, ok := toCaptureLinkType(rr.fileLinkType); !ok {
+	if _, ok := toCaptureLinkType(rr.fileLinkType); rr.pcap != nil && !ok {
 		if m != nil {
 			_ = m.close()
 		}

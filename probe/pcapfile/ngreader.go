@@ -1,6 +1,7 @@
 package pcapfile
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/bits"
@@ -135,7 +136,7 @@ func (n *ngReader) block() (body []byte, typ uint32, err error) {
 	head := n.buf[n.start : n.start+ngBlockMin]
 	if n.u32(head) == ngSectionHeader {
 		// A section header sets the byte order, its own length included.
-		switch magic := binaryLittleU32(head[8:]); magic {
+		switch magic := binary.LittleEndian.Uint32(head[8:]); magic {
 		case ngByteOrderMagic:
 			n.big = false
 		case bits.ReverseBytes32(ngByteOrderMagic):
@@ -163,9 +164,6 @@ func (n *ngReader) block() (body []byte, typ uint32, err error) {
 	n.start += int(length)
 	return b[8 : length-4], typ, nil
 }
-
-// binaryLittleU32 reads b as a little-endian uint32, whatever the section's order.
-func binaryLittleU32(b []byte) uint32 { return byteOrder{}.u32(b) }
 
 // section starts a section from the body of its header.
 func (n *ngReader) section(body []byte) error {

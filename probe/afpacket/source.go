@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/internal/sockwait"
 )
 
 // Stats counts what the kernel did with the frames of one source, over all workers.
@@ -21,15 +22,21 @@ type Stats struct {
 	FreezeQueue uint64
 }
 
+func (s *Stats) add(o Stats) {
+	s.Received += o.Received
+	s.Dropped += o.Dropped
+	s.FreezeQueue += o.FreezeQueue
+}
+
 // Source captures live frames from one interface. It implements capture.Source.
 type Source struct {
 	opts     Options
 	ifindex  int
 	linkType capture.LinkType
 	rings    []*ring
-	// wake is an eventfd that every worker polls besides its socket; writing to it
-	// makes them all return.
-	wake int
+	// wake is polled by every worker besides its socket; raising it makes them all
+	// return.
+	wake *sockwait.Signal
 
 	mu      sync.Mutex
 	running sync.WaitGroup
@@ -53,7 +60,7 @@ func New(opts Options) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("afpacket: %w", err)
 	}
-	s := &Source{opts: o, wake: -1}
+	s := &Source{opts: o}
 	if err := s.open(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("afpacket on %s: %w", o.Interface, err)
@@ -62,11 +69,10 @@ func New(opts Options) (*Source, error) {
 }
 
 func (s *Source) open() error {
-	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err != nil {
-		return fmt.Errorf("create eventfd: %w", err)
+	var err error
+	if s.wake, err = sockwait.NewSignal(); err != nil {
+		return err
 	}
-	s.wake = wake
 
 	first, err := openRing(s.opts)
 	if err != nil {
@@ -159,48 +165,24 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 		return fmt.Errorf("afpacket on %s: need %d handlers, got %d", s.opts.Interface,
 			len(s.rings), len(handlers))
 	}
-	// A wake-up left from the previous Run would stop this one at once. It is drained
+	// A wake-up left from the previous Run would stop this one at once. It is cleared
 	// under the lock so that a wake-up from a concurrent Close is never lost.
-	var drain [8]byte
-	_, _ = unix.Read(s.wake, drain[:])
+	s.wake.Clear()
 	s.cancelRun = cancel
 	s.running.Add(1)
 	s.mu.Unlock()
 	defer s.running.Done()
 
-	woken := make(chan struct{})
-	stopWaker := context.AfterFunc(runCtx, func() {
-		s.wakeWorkers()
-		close(woken)
+	err := s.wake.RunWorkers(runCtx, len(s.rings), func(ctx context.Context, w int) error {
+		return s.work(ctx, s.rings[w], handlers[w])
 	})
-
-	errs := make([]error, len(s.rings))
-	var wg sync.WaitGroup
-	for w, r := range s.rings {
-		wg.Go(func() {
-			errs[w] = s.work(runCtx, r, handlers[w])
-			if errs[w] != nil {
-				cancel()
-			}
-		})
-	}
-	wg.Wait()
-	if !stopWaker() {
-		<-woken
-	}
 	for _, r := range s.rings {
 		_, _ = r.foldStats()
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return fmt.Errorf("afpacket on %s: %w", s.opts.Interface, err)
 	}
 	return nil
-}
-
-// wakeWorkers makes every worker's poll return.
-func (s *Source) wakeWorkers() {
-	var one = [8]byte{1}
-	_, _ = unix.Write(s.wake, one[:])
 }
 
 // Stats reports the kernel's counters, summed over the workers, since New.
@@ -212,9 +194,7 @@ func (s *Source) Stats() (Stats, error) {
 	for _, r := range s.rings {
 		st, err := r.foldStats()
 		errs = append(errs, err)
-		sum.Received += st.Received
-		sum.Dropped += st.Dropped
-		sum.FreezeQueue += st.FreezeQueue
+		sum.add(st)
 	}
 	return sum, errors.Join(errs...)
 }
@@ -233,8 +213,8 @@ func (s *Source) Close() error {
 	}
 	s.mu.Unlock()
 
-	if s.wake >= 0 {
-		s.wakeWorkers()
+	if s.wake != nil {
+		s.wake.Raise()
 	}
 	s.running.Wait()
 
@@ -243,15 +223,13 @@ func (s *Source) Close() error {
 	var errs []error
 	for _, r := range s.rings {
 		st, _ := r.foldStats()
-		s.total.Received += st.Received
-		s.total.Dropped += st.Dropped
-		s.total.FreezeQueue += st.FreezeQueue
+		s.total.add(st)
 		errs = append(errs, r.close())
 	}
 	s.rings = nil
-	if s.wake >= 0 {
-		errs = append(errs, unix.Close(s.wake))
-		s.wake = -1
+	if s.wake != nil {
+		errs = append(errs, s.wake.Close())
+		s.wake = nil
 	}
 	return errors.Join(errs...)
 }

@@ -2,22 +2,19 @@ package afpacket
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/internal/sockwait"
 )
 
 // work is one worker's loop: read every block the kernel has handed over, then sleep
 // in poll until the next block, a wake-up or the next tick is due.
 func (s *Source) work(ctx context.Context, r *ring, h capture.Handler) error {
-	fds := []unix.PollFd{
-		{Fd: int32(r.fd), Events: unix.POLLIN},
-		{Fd: int32(s.wake), Events: unix.POLLIN},
-	}
+	waiter := s.wake.Waiter(r.fd)
 	frame := capture.Frame{IfIndex: uint32(s.ifindex), LinkType: s.linkType}
 	interval := s.opts.TickInterval
 	var nextTick time.Time
@@ -46,43 +43,20 @@ func (s *Source) work(ctx context.Context, r *ring, h capture.Handler) error {
 			return nil
 		}
 
-		wait := time.Until(nextTick)
-		timeout := int((wait + time.Millisecond - 1) / time.Millisecond)
-		fds[0].Revents, fds[1].Revents = 0, 0
-		if _, err := unix.Poll(fds, max(timeout, 1)); err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			return fmt.Errorf("poll: %w", err)
-		}
-		if fds[1].Revents != 0 {
+		switch got, err := waiter.Wait(nextTick); {
+		case err != nil:
+			return err
+		case got == sockwait.Raised:
 			return nil
-		}
-		if fds[0].Revents&(unix.POLLERR|unix.POLLNVAL) != 0 {
-			if err := socketError(r.fd); err != nil {
+		case got == sockwait.Faulted:
+			// The interface going down ends nothing: the socket stays bound and
+			// capture resumes when the interface comes back up. Removing an
+			// interface first takes it down, which is all the socket is told at
+			// once; whether it is gone shows in the socket's binding.
+			if err := sockwait.SocketError(r.fd, checkBound); err != nil {
 				return err
 			}
 		}
-	}
-}
-
-// socketError reports an error pending on the socket that ends the capture. The
-// interface going down is not one: the socket stays bound and capture resumes when the
-// interface comes back up.
-func socketError(fd int) error {
-	code, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return fmt.Errorf("read socket error: %w", err)
-	}
-	switch errno := unix.Errno(code); errno {
-	case 0:
-		return nil
-	case unix.ENETDOWN:
-		// Removing an interface first takes it down, which is all the socket is
-		// told at once; whether it is gone shows in the socket's binding.
-		return checkBound(fd)
-	default:
-		return fmt.Errorf("capture socket: %w", errno)
 	}
 }
 

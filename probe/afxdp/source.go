@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowprobe/flowprobe/bpf/attach"
 	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/internal/sockwait"
 )
 
 // Stats counts what happened to the frames of one source, over all sockets. The
@@ -50,9 +51,9 @@ type Source struct {
 	socks    []*socket
 	counts   []workerCounts
 	redirect *redirect
-	// wake is an eventfd that every worker polls besides its socket; writing to it
-	// makes them all return.
-	wake int
+	// wake is polled by every worker besides its socket; raising it makes them all
+	// return.
+	wake *sockwait.Signal
 	// promisc holds the interface in promiscuous mode while open; -1 when not.
 	promisc int
 
@@ -87,7 +88,7 @@ func New(opts Options) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("afxdp: %w", err)
 	}
-	s := &Source{opts: o, wake: -1, promisc: -1}
+	s := &Source{opts: o, promisc: -1}
 	if err := s.open(); err != nil {
 		return nil, errors.Join(fmt.Errorf("afxdp on %s: %w", o.Interface, err), s.Close())
 	}
@@ -118,11 +119,9 @@ func (s *Source) open() error {
 			queues = append(queues, q)
 		}
 	}
-	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err != nil {
-		return fmt.Errorf("create eventfd: %w", err)
+	if s.wake, err = sockwait.NewSignal(); err != nil {
+		return err
 	}
-	s.wake = wake
 	for _, q := range queues {
 		sock, err := openSocket(s.ifindex, q, s.opts)
 		if err != nil {
@@ -192,29 +191,10 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	}
 	defer s.end()
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	woken := make(chan struct{})
-	stopWaker := context.AfterFunc(runCtx, func() {
-		s.wakeWorkers()
-		close(woken)
+	err := s.wake.RunWorkers(ctx, len(s.socks), func(ctx context.Context, w int) error {
+		return s.work(ctx, s.socks[w], handlers[w], &s.counts[w])
 	})
-
-	errs := make([]error, len(s.socks))
-	var wg sync.WaitGroup
-	for w, sock := range s.socks {
-		wg.Go(func() {
-			errs[w] = s.work(runCtx, sock, handlers[w], &s.counts[w])
-			if errs[w] != nil {
-				cancel()
-			}
-		})
-	}
-	wg.Wait()
-	if !stopWaker() {
-		<-woken
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return fmt.Errorf("afxdp on %s: %w", s.opts.Interface, err)
 	}
 	return nil
@@ -230,10 +210,9 @@ func (s *Source) begin() error {
 	case s.busy:
 		return fmt.Errorf("afxdp on %s: Run or Drain is already running", s.opts.Interface)
 	}
-	// A wake-up left from the previous Run would stop this one at once. It is drained
+	// A wake-up left from the previous Run would stop this one at once. It is cleared
 	// under the lock so that a wake-up from a concurrent Close is never lost.
-	var drain [8]byte
-	_, _ = unix.Read(s.wake, drain[:])
+	s.wake.Clear()
 	s.busy = true
 	s.running.Add(1)
 	return nil
@@ -244,12 +223,6 @@ func (s *Source) end() {
 	s.busy = false
 	s.mu.Unlock()
 	s.running.Done()
-}
-
-// wakeWorkers makes every worker's poll return.
-func (s *Source) wakeWorkers() {
-	var one = [8]byte{1}
-	_, _ = unix.Write(s.wake, one[:])
 }
 
 // Stats reports the counters, summed over the sockets, since New.
@@ -291,8 +264,8 @@ func (s *Source) Close() error {
 	s.mu.Unlock()
 
 	s.closing.Store(true)
-	if s.wake >= 0 {
-		s.wakeWorkers()
+	if s.wake != nil {
+		s.wake.Raise()
 	}
 	s.running.Wait()
 
@@ -310,9 +283,9 @@ func (s *Source) Close() error {
 		errs = append(errs, sock.close())
 	}
 	s.socks = nil
-	if s.wake >= 0 {
-		errs = append(errs, unix.Close(s.wake))
-		s.wake = -1
+	if s.wake != nil {
+		errs = append(errs, s.wake.Close())
+		s.wake = nil
 	}
 	if s.promisc >= 0 {
 		errs = append(errs, unix.Close(s.promisc))

@@ -2,13 +2,13 @@ package afxdp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/internal/sockwait"
 )
 
 // batchSize bounds the frames a worker handles before it returns their UMEM frames
@@ -20,10 +20,7 @@ const batchSize = 64
 // tick is due.
 func (s *Source) work(ctx context.Context, sock *socket, h capture.Handler,
 	counts *workerCounts) error {
-	fds := []unix.PollFd{
-		{Fd: int32(sock.fd), Events: unix.POLLIN},
-		{Fd: int32(s.wake), Events: unix.POLLIN},
-	}
+	waiter := s.wake.Waiter(sock.fd)
 	frame := capture.Frame{IfIndex: uint32(s.ifindex), LinkType: s.linkType}
 	interval := s.opts.TickInterval
 	var nextTick time.Time
@@ -72,19 +69,12 @@ func (s *Source) work(ctx context.Context, sock *socket, h capture.Handler,
 			continue
 		}
 
-		wait := time.Until(nextTick)
-		timeout := int((wait + time.Millisecond - 1) / time.Millisecond)
-		fds[0].Revents, fds[1].Revents = 0, 0
-		if _, err := unix.Poll(fds, max(timeout, 1)); err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			return fmt.Errorf("poll queue %d: %w", sock.queue, err)
-		}
-		if fds[1].Revents != 0 {
+		switch got, err := waiter.Wait(nextTick); {
+		case err != nil:
+			return fmt.Errorf("queue %d: %w", sock.queue, err)
+		case got == sockwait.Raised:
 			return nil
-		}
-		if fds[0].Revents&(unix.POLLERR|unix.POLLNVAL) != 0 {
+		case got == sockwait.Faulted:
 			if err := socketError(sock.fd); err != nil {
 				return err
 			}
@@ -116,20 +106,14 @@ func (s *socket) deliver(h capture.Handler, frame *capture.Frame) (good, bad uin
 	return n - bad, bad
 }
 
-// socketError reports an error pending on the socket. The kernel only sets one on an
-// AF_XDP socket when its interface is removed, and the socket then never receives
-// again.
+// socketError reports an error pending on the socket.
 func socketError(fd int) error {
-	code, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return fmt.Errorf("read socket error: %w", err)
-	}
-	switch errno := unix.Errno(code); errno {
-	case 0:
-		return nil
-	case unix.ENETDOWN:
-		return fmt.Errorf("interface was removed: %w", errno)
-	default:
-		return fmt.Errorf("capture socket: %w", errno)
-	}
+	return sockwait.SocketError(fd, interfaceRemoved)
+}
+
+// interfaceRemoved is what ENETDOWN means on an AF_XDP socket: the kernel only sets
+// it when the socket's interface is removed, and the socket then never receives
+// again.
+func interfaceRemoved(int) error {
+	return fmt.Errorf("interface was removed: %w", unix.ENETDOWN)
 }

@@ -1,6 +1,7 @@
 package trapout
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/flowprobe/flowprobe/trapout/ifc"
@@ -10,7 +11,7 @@ import (
 // blackhole is the `b:` output: it accepts and drops every message and reports one
 // client, as libtrap's does.
 type blackhole struct {
-	sent uint64
+	sent atomic.Uint64
 }
 
 func (b *blackhole) SetFormat(wire.Format) error { return nil }
@@ -19,7 +20,7 @@ func (b *blackhole) Send(msg []byte) error {
 	if len(msg) > wire.MaxMessage {
 		return wire.ErrMessageTooLong
 	}
-	b.sent++
+	b.sent.Add(1)
 	return nil
 }
 
@@ -29,5 +30,5 @@ func (b *blackhole) SetAutoflush(time.Duration) {}
 func (b *blackhole) Close() error               { return nil }
 
 func (b *blackhole) Stats() OutputStats {
-	return OutputStats{Sent: b.sent, Clients: 1}
+	return OutputStats{Sent: b.sent.Load(), Clients: 1}
 }

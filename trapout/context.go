@@ -6,19 +6,31 @@ import (
 
 	"github.com/flowprobe/flowprobe/trapout/ifc"
 	"github.com/flowprobe/flowprobe/trapout/ifc/stream"
+	"github.com/flowprobe/flowprobe/trapout/service"
 )
 
 // Context holds the interfaces of one module, as libtrap's context does.
 type Context struct {
 	inputs  []*Input
 	outputs []*Output
+	svc     *service.Server // nil when disabled or when it could not be created
+	svcErr  error
 }
 
 // Open parses spec (the `-i` argument: inputs first, then outputs) and opens every
 // interface. Socket outputs listen at once; socket inputs connect on their first
 // Recv. The counts must match the specifier exactly (a negative count takes the
 // rest). On error nothing stays open.
+//
+// Like every libtrap module, the context also serves the counters of its interfaces
+// on the service socket trap-service_<pid>.sock in the socket directory, until
+// Close. A module that cannot create it runs on without it (see OpenWith).
 func Open(spec string, inputs, outputs int) (*Context, error) {
+	return OpenWith(spec, inputs, outputs, Options{})
+}
+
+// OpenWith is Open with options for the service socket.
+func OpenWith(spec string, inputs, outputs int, opt Options) (*Context, error) {
 	specs, err := ifc.Parse(spec, inputs, outputs)
 	if err != nil {
 		return nil, err
@@ -29,6 +41,9 @@ func Open(spec string, inputs, outputs int) (*Context, error) {
 			c.Close()
 			return nil, err
 		}
+	}
+	if !opt.NoService {
+		c.startService(opt)
 	}
 	return c, nil
 }
@@ -92,12 +107,19 @@ func (c *Context) Input(i int) *Input { return c.inputs[i] }
 // Output returns output interface i (counting from 0); it panics if there is none.
 func (c *Context) Output(i int) *Output { return c.outputs[i] }
 
-// Close finishes the module's interfaces as libtrap's finalize does: every output
-// sends its partly filled container, waits until each connected client has received
-// everything, then disconnects its clients and stops listening (a UNIX socket file is
-// removed); inputs disconnect. It returns the first error and closes everything anyway.
+// Close finishes the module's interfaces as libtrap's finalize does: the service
+// socket goes first, then every output sends its partly filled container, waits
+// until each connected client has received everything, then disconnects its clients
+// and stops listening (a UNIX socket file is removed); inputs disconnect. It returns
+// the errors met and closes everything anyway.
 func (c *Context) Close() error {
 	var errs []error
+	if c.svc != nil {
+		if err := c.svc.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close service socket: %w", err))
+		}
+		c.svc = nil
+	}
 	for _, o := range c.outputs {
 		if err := o.impl.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close output %d: %w", o.spec.Index, err))

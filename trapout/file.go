@@ -3,6 +3,7 @@ package trapout
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowprobe/flowprobe/trapout/ifc"
@@ -14,7 +15,7 @@ import (
 // apply to files, as in libtrap.
 type fileOutput struct {
 	w    *trapcap.Writer
-	sent uint64
+	sent atomic.Uint64
 }
 
 func openFileOutput(s ifc.Spec) (sender, error) {
@@ -38,7 +39,7 @@ func (f *fileOutput) Send(msg []byte) error {
 	if err := f.w.Send(msg); err != nil {
 		return err
 	}
-	f.sent++
+	f.sent.Add(1)
 	return nil
 }
 
@@ -46,7 +47,9 @@ func (f *fileOutput) Flush() error               { return f.w.Flush() }
 func (f *fileOutput) SetTimeout(ifc.Timeout)     {}
 func (f *fileOutput) SetAutoflush(time.Duration) {}
 func (f *fileOutput) Close() error               { return f.w.Close() }
-func (f *fileOutput) Stats() OutputStats         { return OutputStats{Sent: f.sent, Clients: 1} }
+func (f *fileOutput) Stats() OutputStats {
+	return OutputStats{Sent: f.sent.Load(), Clients: 1, Containers: f.w.Buffers()}
+}
 
 // fileInput is the `f:` input: the files the parameter expands to, read in order.
 // Each file's hello is negotiated against the required format, as libtrap does.

@@ -3,6 +3,8 @@ package trapout
 import (
 	"fmt"
 	"io"
+	"sync/atomic"
+	"time"
 
 	"github.com/flowprobe/flowprobe/trapout/ifc"
 	"github.com/flowprobe/flowprobe/trapout/ifc/wire"
@@ -22,7 +24,20 @@ type receiver interface {
 type Input struct {
 	spec ifc.Spec
 	impl receiver
+
+	// Statistics for the service interface. lastExit is touched only by the
+	// receiving goroutine; the rest may be read by any.
+	lastExit   time.Duration // monotonic time the previous Recv returned, 0 before
+	messages   atomic.Uint64 // messages returned, the end-of-data marker included
+	delayLast  atomic.Uint64 // µs between the previous Recv's return and this call
+	delayTotal atomic.Uint64 // µs spent outside Recv between calls
 }
+
+// clockBase anchors monotonic, which reads the runtime's monotonic clock without
+// building a wall-clock time.
+var clockBase = time.Now()
+
+func monotonic() time.Duration { return time.Since(clockBase) }
 
 // SetRequired sets the UniRec template the module needs: the sender's template must
 // contain each of its `type NAME` fields. An empty template (the default) accepts any
@@ -54,7 +69,17 @@ func (in *Input) SetTimeout(t Timeout) {
 // required fields. Socket inputs connect on the first Recv and reconnect when the
 // connection drops.
 func (in *Input) Recv() ([]byte, error) {
+	now := monotonic()
+	if in.lastExit != 0 {
+		d := uint64((now - in.lastExit) / time.Microsecond)
+		in.delayLast.Store(d)
+		in.delayTotal.Add(d)
+	}
 	msg, changed, err := in.impl.Recv()
+	if err == nil && !changed {
+		in.messages.Add(1)
+	}
+	in.lastExit = monotonic()
 	switch {
 	case err == io.EOF || err == ErrTimeout:
 		return nil, err // common in polling loops: returned bare, without allocating

@@ -2,6 +2,7 @@ package trapout
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowprobe/flowprobe/trapout/ifc"
@@ -26,8 +27,9 @@ type OutputStats = stream.Stats
 // Output is one output interface. It is not safe for concurrent use: one goroutine
 // sends on it (libtrap's rule too); Close comes from the Context.
 type Output struct {
-	spec ifc.Spec
-	impl sender
+	spec    ifc.Spec
+	impl    sender
+	dropped atomic.Uint64 // messages Send refused
 }
 
 // eofMessage is the end-of-data marker NEMEA modules send: one zero byte.
@@ -60,12 +62,16 @@ func (o *Output) SetDataFormat(t DataType, spec string) error {
 // reference to msg after Send returns. Under the WAIT timeout a socket output blocks
 // while no client is connected and while its slowest client is a whole ring behind.
 func (o *Output) Send(msg []byte) error {
-	return o.impl.Send(msg)
+	err := o.impl.Send(msg)
+	if err != nil {
+		o.dropped.Add(1)
+	}
+	return err
 }
 
 // SendEOF sends the end-of-data marker, a 1-byte message that receivers take as the
 // end of the stream.
-func (o *Output) SendEOF() error { return o.impl.Send(eofMessage) }
+func (o *Output) SendEOF() error { return o.Send(eofMessage) }
 
 // Flush sends out the partly filled container now.
 func (o *Output) Flush() error { return o.impl.Flush() }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 )
 
 // MaxPayload is the largest buffer payload libtrap writes to or reads from a file.
@@ -34,7 +35,12 @@ type Reader struct {
 	pos     int
 	done    bool
 	err     error // sticky: a truncated or oversized buffer ends the input
+	buffers atomic.Uint64
 }
+
+// Buffers returns how many buffers were read so far. Unlike the other methods it may
+// be called from any goroutine.
+func (r *Reader) Buffers() uint64 { return r.buffers.Load() }
 
 // Open opens the files in the order given and reads the first one's hello. A file
 // that is empty or ends inside its hello is an error, which libtrap reports as a
@@ -184,6 +190,7 @@ func (r *Reader) readBuffer() error {
 			"buffer of %d bytes cut after %d bytes", size, n))
 	}
 	r.offset += 4 + int64(size)
+	r.buffers.Add(1)
 	return nil
 }
 

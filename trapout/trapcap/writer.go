@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,7 +57,12 @@ type Writer struct {
 	buf       []byte
 	count     int    // messages in buf
 	lost      uint64 // messages in buffers that could not be written
+	buffers   atomic.Uint64
 }
+
+// Buffers returns how many buffers were written so far. Unlike the other methods it
+// may be called from any goroutine.
+func (w *Writer) Buffers() uint64 { return w.buffers.Load() }
 
 // LostError reports the messages a failed Send, Flush or Close lost: those of the
 // buffer it could not write, and for Send the message it was given.
@@ -185,7 +191,11 @@ func (w *Writer) writeBuffer() error {
 		w.helloDone = true
 	}
 	binary.BigEndian.PutUint32(w.buf, uint32(len(w.buf)-4))
-	return w.write(w.buf)
+	if err := w.write(w.buf); err != nil {
+		return err
+	}
+	w.buffers.Add(1)
+	return nil
 }
 
 // Close flushes and closes the file.

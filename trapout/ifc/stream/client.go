@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowprobe/flowprobe/trapout/ifc"
@@ -33,9 +34,15 @@ type Client struct {
 	size    int    // payload length of the current container, once its header is in
 	payload []byte // messages of the current container not yet returned
 
-	missed uint64 // messages the sequence numbers say never arrived
-	seen   uint64 // next sequence number expected
-	fresh  bool   // no container read yet on this connection
+	seen  uint64 // next sequence number expected
+	fresh bool   // no container read yet on this connection
+
+	// Counters for statistics, read by other goroutines while Recv runs; they change
+	// once per container, not per message.
+	missed     atomic.Uint64 // messages the sequence numbers say never arrived
+	containers atomic.Uint64 // containers whose header was read
+	announced  atomic.Uint64 // messages the headers of those containers announced
+	connected  atomic.Bool   // a negotiated connection is open
 
 	mu     sync.Mutex // guards closed and conn against Close
 	closed bool
@@ -81,7 +88,26 @@ func (c *Client) Format() wire.Format { return c.format }
 
 // Missed returns how many messages the containers' sequence numbers say were lost,
 // for example skipped by a NO_WAIT server.
-func (c *Client) Missed() uint64 { return c.missed }
+func (c *Client) Missed() uint64 { return c.missed.Load() }
+
+// ClientStats counts what a socket input received. It may be read while another
+// goroutine receives.
+type ClientStats struct {
+	Containers uint64 // containers whose header was read
+	Messages   uint64 // messages those container headers announced
+	Missed     uint64 // messages the sequence numbers say never arrived
+	Connected  bool   // a negotiated connection is open now
+}
+
+// Stats returns the client's counters; it is safe to call from any goroutine.
+func (c *Client) Stats() ClientStats {
+	return ClientStats{
+		Containers: c.containers.Load(),
+		Messages:   c.announced.Load(),
+		Missed:     c.missed.Load(),
+		Connected:  c.connected.Load(),
+	}
+}
 
 // Recv returns the next message, valid until the next call. changed is true, with
 // no message, right after a negotiation that changed the format. With a timeout other
@@ -147,8 +173,10 @@ func (c *Client) readContainer(deadline time.Time) error {
 		}
 		c.size = int(h.PayloadLen)
 		if h.Seq > c.seen && !c.fresh {
-			c.missed += h.Seq - c.seen
+			c.missed.Add(h.Seq - c.seen)
 		}
+		c.containers.Add(1)
+		c.announced.Add(uint64(h.Count))
 		c.fresh = false
 		c.seen = h.Seq + uint64(h.Count)
 	}
@@ -189,6 +217,7 @@ func (c *Client) disconnect() {
 		c.conn.Close()
 		c.conn = nil
 	}
+	c.connected.Store(false)
 	c.mu.Unlock()
 	c.have, c.size, c.payload = 0, -1, nil
 }
@@ -207,6 +236,7 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.closed = true
+	c.connected.Store(false)
 	close(c.quit)
 	c.cancel()
 	if c.conn != nil {

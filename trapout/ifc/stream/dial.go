@@ -44,6 +44,7 @@ func (c *Client) connect(deadline time.Time) (changed bool, err error) {
 					return false, ErrClosed
 				}
 				c.conn = conn
+				c.connected.Store(true)
 				c.mu.Unlock()
 				c.fresh, c.have, c.size = true, 0, -1
 				return changed, nil

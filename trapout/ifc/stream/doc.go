@@ -26,4 +26,20 @@ type Stats struct {
 	// as skipped, even if the write got through at that moment.
 	SkippedRecords uint64
 	Clients        int // clients connected now
+	// Containers counts the containers finished and put in the ring, whether or not
+	// a client was there to take them.
+	Containers uint64
+	// Flushes counts the calls of Flush and the autoflush timer that finished a
+	// partly filled container.
+	Flushes uint64
+}
+
+// PeerStats counts what a socket output sent to one connected client.
+type PeerStats struct {
+	// ID identifies the client as libtrap does: the process ID of a UNIX socket peer,
+	// the remote port of a TCP or TLS peer.
+	ID             uint32
+	Containers     uint64 // containers written to the client
+	Messages       uint64 // messages in those containers
+	SkippedRecords uint64 // messages the client skipped because it fell behind
 }

@@ -17,6 +17,11 @@ type peer struct {
 	done   uint64     // messages in the containers before next
 	cur    *container // container being written, nil between writes
 	kicked bool       // disconnect: the format changed or the client went away
+
+	id      uint32 // process ID (UNIX) or remote port (TCP, TLS), for statistics
+	sent    uint64 // containers written
+	sentMsg uint64 // messages in them
+	skipped uint64 // messages skipped while behind
 }
 
 // serve sends the hello, then every finished container in order until the server
@@ -61,6 +66,10 @@ func (s *Server) serve(p *peer) {
 		p.cur = nil
 		p.next++
 		p.done = c.first + uint64(c.count)
+		if err == nil {
+			p.sent++
+			p.sentMsg += uint64(c.count)
+		}
 		s.cond.Broadcast()
 		s.mu.Unlock()
 		if err != nil {
@@ -85,6 +94,7 @@ func (s *Server) nextFor(p *peer) *container {
 		newest := s.ring[(s.head-1)%uint64(len(s.ring))]
 		s.stats.Skipped += s.head - 1 - p.next
 		s.stats.SkippedRecords += newest.first - p.done
+		p.skipped += newest.first - p.done
 		p.next, p.done = s.head-1, newest.first
 	}
 	c := s.ring[p.next%uint64(len(s.ring))]

@@ -80,6 +80,9 @@ func (s *Server) Flush() error {
 		}
 	}
 	s.waitFinishing()
+	if s.active.count > 0 {
+		s.stats.Flushes++
+	}
 	s.finish()
 	return nil
 }
@@ -170,6 +173,7 @@ func (s *Server) autoflushLoop() {
 			since := time.Since(s.lastPush)
 			if since >= s.autoflush {
 				if len(s.peers) > 0 && s.active.count > 0 && !s.finishing {
+					s.stats.Flushes++
 					s.finish()
 				}
 				since = 0

@@ -119,7 +119,7 @@ func (s *Server) admit(conn net.Conn) {
 		return
 	}
 	p := &peer{conn: conn, next: s.head, done: s.msgs, hello: s.hello,
-		known: s.format.Type != wire.Unknown}
+		known: s.format.Type != wire.Unknown, id: peerID(conn)}
 	if p.known {
 		s.peers[p] = struct{}{}
 		s.stats.Clients = len(s.peers)
@@ -178,7 +178,20 @@ func (s *Server) SetAutoflush(d time.Duration) {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.stats
+	st := s.stats
+	st.Containers = s.head
+	return st
+}
+
+// PeerStats appends the counters of every connected client to dst and returns it.
+func (s *Server) PeerStats(dst []PeerStats) []PeerStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p := range s.peers {
+		dst = append(dst, PeerStats{ID: p.id, Containers: p.sent, Messages: p.sentMsg,
+			SkippedRecords: p.skipped})
+	}
+	return dst
 }
 
 // Close finishes the active container, waits until every connected client has

@@ -22,7 +22,9 @@
 // Interface types: t (TCP), u (UNIX socket), T (TLS), f (trapcap file) and b
 // (blackhole output). The parsing rules are those of package ifc.
 //
-// Not implemented: libtrap's service socket (trap-service_<pid>.sock), which only
-// serves interface statistics to the NEMEA supervisor, so a Go module run under the
-// supervisor shows no statistics; and the broken test-only `g:` interface.
+// Like libtrap, every Context serves the counters of its interfaces to the NEMEA
+// supervisor and trap_stats on the service socket trap-service_<pid>.sock (package
+// service); OpenWith renames or disables it.
+//
+// Not implemented: the broken test-only `g:` interface.
 package trapout

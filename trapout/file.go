@@ -76,6 +76,8 @@ func (f *fileInput) SetRequired(fm wire.Format) { f.req = fm }
 func (f *fileInput) SetTimeout(ifc.Timeout)     {}
 func (f *fileInput) Format() wire.Format        { return f.format }
 func (f *fileInput) Close() error               { return f.r.Close() }
+func (f *fileInput) Buffers() uint64            { return f.r.Buffers() }
+func (f *fileInput) Pending() bool              { return !f.fresh && f.r.Pending() }
 
 func (f *fileInput) Recv() ([]byte, bool, error) {
 	if f.fresh {

@@ -70,8 +70,8 @@ func (c *Context) Report() service.Report {
 	var summary stream.ClientStats // what the t: and u: inputs received, together
 	for _, in := range c.inputs {
 		e := service.Input{ID: ifcID(in.spec), Type: int(in.spec.Kind),
-			Messages: in.messages.Load(), DelayLast: in.delayLast.Load(),
-			DelayTotal: in.delayTotal.Load()}
+			Messages: in.messages.Load(), DelayLast: in.delayLast.Load() / 1000,
+			DelayTotal: in.delayTotal.Load() / 1000}
 		switch impl := in.impl.(type) {
 		case *stream.Client:
 			st := impl.Stats()
@@ -85,7 +85,7 @@ func (c *Context) Report() service.Report {
 				summary.Missed += st.Missed
 			}
 		case *fileInput:
-			e.Buffers, e.State = impl.r.Buffers(), 1
+			e.Buffers, e.State = impl.Buffers(), 1
 		}
 		r.In = append(r.In, e)
 	}

@@ -317,3 +317,52 @@ func TestCloseWithSupervisorConnected(t *testing.T) {
 		t.Fatalf("supervisor read after Close: %v, want the connection ended", err)
 	}
 }
+
+// The receive delays count the time the module spends between Recv calls, whether
+// the calls read a new container or take the next message of the one at hand.
+func TestServiceReceiveDelays(t *testing.T) {
+	for _, buffered := range []string{"on", "off"} {
+		t.Run("buffer="+buffered, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "delays.trapcap")
+			w, err := OpenWith("f:"+path+":buffer="+buffered, 0, 1, Options{NoService: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Output(0).SetFormat("uint32 N")
+			for range 3 {
+				w.Output(0).Send([]byte{1, 2, 3, 4})
+			}
+			w.Close()
+			r, err := OpenWith("f:"+path, 1, 0, Options{NoService: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			in := r.Input(0)
+			const pause = 20 * time.Millisecond
+			for {
+				_, err := in.Recv()
+				if err == io.EOF {
+					break
+				}
+				if err != nil && !errors.Is(err, ErrFormatChanged) {
+					t.Fatal(err)
+				}
+				time.Sleep(pause)
+			}
+			e := r.Report().In[0]
+			// Four pauses: after the format change and after each record.
+			if min := uint64(4 * pause / time.Microsecond); e.DelayTotal < min ||
+				e.DelayTotal > 20*min {
+				t.Errorf("delay_total %d µs, want about %d", e.DelayTotal, min)
+			}
+			if e.DelayLast < uint64(pause/time.Microsecond)/2 || e.DelayLast > e.DelayTotal {
+				t.Errorf("delay_last %d µs after pauses of %v", e.DelayLast, pause)
+			}
+			if e.Messages != 4 { // three records and the end of data
+				t.Errorf("messages %d, want 4", e.Messages)
+			}
+		})
+	}
+}

@@ -21,7 +21,7 @@ type Input struct {
 	Type       int    `json:"ifc_type"`  // the type letter as a number: 't' is 116
 	Messages   uint64 `json:"messages"`
 	Buffers    uint64 `json:"buffers"`
-	DelayLast  uint64 `json:"delay_last"`  // µs between the last two receive calls
+	DelayLast  uint64 `json:"delay_last"`  // µs outside receive calls, per call of late
 	DelayTotal uint64 `json:"delay_total"` // µs spent outside receive calls
 }
 

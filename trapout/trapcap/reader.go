@@ -38,6 +38,10 @@ type Reader struct {
 	buffers atomic.Uint64
 }
 
+// Pending tells whether the buffer being read holds more messages, so that the next
+// call of Next returns without reading the file.
+func (r *Reader) Pending() bool { return r.err == nil && r.pos < len(r.payload) }
+
 // Buffers returns how many buffers were read so far. Unlike the other methods it may
 // be called from any goroutine.
 func (r *Reader) Buffers() uint64 { return r.buffers.Load() }

@@ -90,6 +90,14 @@ func (c *Client) Format() wire.Format { return c.format }
 // for example skipped by a NO_WAIT server.
 func (c *Client) Missed() uint64 { return c.missed.Load() }
 
+// Pending tells whether the current container holds more messages, so that the next
+// Recv returns without reading the socket.
+func (c *Client) Pending() bool { return len(c.payload) > 0 }
+
+// Buffers returns how many containers the client read so far; it is safe to call
+// from any goroutine.
+func (c *Client) Buffers() uint64 { return c.containers.Load() }
+
 // ClientStats counts what a socket input received. It may be read while another
 // goroutine receives.
 type ClientStats struct {

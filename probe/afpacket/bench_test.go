@@ -1,7 +1,6 @@
 package afpacket
 
 import (
-	"context"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -12,23 +11,6 @@ import (
 	"github.com/flowprobe/flowprobe/hack/testhost"
 	"github.com/flowprobe/flowprobe/probe/capture"
 )
-
-// countingHandler counts frames and cancels the run once it has seen want of them.
-type countingHandler struct {
-	frames atomic.Int64
-	want   int64
-	cancel context.CancelFunc
-	sum    byte
-}
-
-func (c *countingHandler) HandleFrame(f *capture.Frame) {
-	c.sum += f.Data[len(f.Data)-1]
-	if c.frames.Add(1) == c.want {
-		c.cancel()
-	}
-}
-
-func (c *countingHandler) Tick(int64) {}
 
 // injectN sends n copies of frame from the peer end.
 func injectN(tb testing.TB, h *testhost.Host, frame []byte, n int) {
@@ -49,20 +31,6 @@ func injectN(tb testing.TB, h *testhost.Host, frame []byte, n int) {
 	}
 }
 
-// drain runs s until h has seen want frames in total or 10 s pass.
-func drain(tb testing.TB, s *Source, h *countingHandler, want int64) {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	h.want, h.cancel = want, cancel
-	if err := s.Run(ctx, []capture.Handler{h}); err != nil {
-		tb.Fatal(err)
-	}
-	if got := h.frames.Load(); got < want {
-		tb.Fatalf("received %d frames of %d", got, want)
-	}
-}
-
 func TestNoAllocationPerFrame(t *testing.T) {
 	testhost.RequireRoot(t)
 	h := testhost.New(t, testhost.Options{})
@@ -70,11 +38,16 @@ func TestNoAllocationPerFrame(t *testing.T) {
 	const n = 20000
 	injectN(t, h, testFrame(t, &h.Peer, nobody, 1, 2, 7, 0), n)
 
-	c := &countingHandler{}
+	c := &testhost.Counter{}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	drain(t, s, c, n)
+	r := testhost.Start(s, []capture.Handler{c})
+	got := c.WaitCount(n, time.Second)
+	r.Stop(t)
 	runtime.ReadMemStats(&after)
+	if got < n {
+		t.Fatalf("received %d frames of %d", got, n)
+	}
 	// Run itself allocates a few dozen objects (goroutines, context); none per frame.
 	if allocs := after.Mallocs - before.Mallocs; allocs > n/100 {
 		t.Errorf("%d allocations to deliver %d VLAN-tagged frames", allocs, n)
@@ -88,15 +61,9 @@ func TestNoAllocationPerFrame(t *testing.T) {
 func BenchmarkDrainRing(b *testing.B) {
 	testhost.RequireRoot(b)
 	h := testhost.New(b, testhost.Options{})
-	var s *Source
-	err := h.Probe.Do(func() (err error) {
-		s, err = New(Options{Interface: h.Probe.Link, BlockTimeout: 50 * time.Millisecond})
-		return
+	s := testhost.Open(b, &h.Probe, func() (*Source, error) {
+		return New(Options{Interface: h.Probe.Link, BlockTimeout: 50 * time.Millisecond})
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
 	// Every other frame has a VLAN tag that the source must put back.
 	injectN(b, h, testFrame(b, &h.Peer, nobody, 1, 2, 0, 0), 10000)
 	injectN(b, h, testFrame(b, &h.Peer, nobody, 1, 2, 7, 0), 10000)
@@ -116,12 +83,12 @@ func BenchmarkDrainRing(b *testing.B) {
 		b.Fatal("no block filled")
 	}
 	fake := &ring{blockSize: r.blockSize, scratch: make([]byte, 0, r.blockSize+4)}
-	c := &countingHandler{want: -1}
+	c := &testhost.Counter{}
 	frame := capture.Frame{IfIndex: s.IfIndex(), LinkType: s.LinkType()}
 
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i := 0; c.frames.Load() < int64(b.N); i++ {
+	for i := 0; c.Count() < int64(b.N); i++ {
 		blk := blocks[i%len(blocks)]
 		fake.deliver(blk, c, &frame)
 		// What releaseBlock does, then hand the copy back as if refilled.
@@ -129,7 +96,7 @@ func BenchmarkDrainRing(b *testing.B) {
 		atomic.StoreUint32(fake.blockStatus(blk), unix.TP_STATUS_USER)
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(c.frames.Load())/b.Elapsed().Seconds(), "frames/s")
+	b.ReportMetric(float64(c.Count())/b.Elapsed().Seconds(), "frames/s")
 }
 
 // BenchmarkLiveVeth injects frames from one goroutine, 64 per sendmmsg call, while
@@ -141,24 +108,16 @@ func BenchmarkLiveVeth(b *testing.B) {
 	for _, workers := range []int{1, 2} {
 		b.Run(map[int]string{1: "1worker", 2: "2workers"}[workers], func(b *testing.B) {
 			h := testhost.New(b, testhost.Options{})
-			var s *Source
-			err := h.Probe.Do(func() (err error) {
-				s, err = New(Options{Interface: h.Probe.Link, Workers: workers})
-				return
+			s := testhost.Open(b, &h.Probe, func() (*Source, error) {
+				return New(Options{Interface: h.Probe.Link, Workers: workers})
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
 			hs := make([]capture.Handler, workers)
-			counters := make([]*countingHandler, workers)
+			counters := make([]*testhost.Counter, workers)
 			for i := range hs {
-				counters[i] = &countingHandler{want: -1}
+				counters[i] = &testhost.Counter{}
 				hs[i] = counters[i]
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- s.Run(ctx, hs) }()
+			r := testhost.Start(s, hs)
 
 			frames := make([][]byte, 64)
 			for i := range frames {
@@ -180,7 +139,7 @@ func BenchmarkLiveVeth(b *testing.B) {
 			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
 				got = 0
 				for _, c := range counters {
-					got += c.frames.Load()
+					got += c.Count()
 				}
 				if got >= int64(b.N) {
 					break
@@ -188,10 +147,7 @@ func BenchmarkLiveVeth(b *testing.B) {
 				time.Sleep(time.Millisecond)
 			}
 			b.StopTimer()
-			cancel()
-			if err := <-done; err != nil {
-				b.Fatal(err)
-			}
+			r.Stop(b)
 			st, _ := s.Stats()
 			b.ReportMetric(float64(b.N)/sent.Seconds(), "injected/s")
 			b.ReportMetric(float64(got)/b.Elapsed().Seconds(), "captured/s")

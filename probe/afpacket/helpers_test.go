@@ -1,10 +1,6 @@
 package afpacket
 
 import (
-	"context"
-	"net"
-	"net/netip"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,12 +8,8 @@ import (
 	"github.com/flowprobe/flowprobe/probe/capture"
 )
 
-// nobody is a destination that no namespace owns: frames to it are dropped by the
-// receiving kernel without a reply, so they add no traffic of their own.
-var nobody = &testhost.End{
-	MAC:  net.HardwareAddr{0x02, 0, 0, 0, 0xaa, 0x01},
-	Addr: netip.MustParsePrefix("198.19.255.254/30"),
-}
+// nobody is the end of the test frames that no namespace owns.
+var nobody = testhost.Nowhere()
 
 // testFrame builds the seq-th test frame from one end to another.
 func testFrame(t testing.TB, from, to *testhost.End, sport, dport, vlan uint16,
@@ -37,81 +29,20 @@ func openSource(t *testing.T, h *testhost.Host, opts Options) *Source {
 	return testhost.Open(t, &h.Probe, func() (*Source, error) { return New(opts) })
 }
 
-// collector keeps copies of the test frames one worker saw.
-type collector struct {
-	mu     sync.Mutex
-	frames []capture.Frame
-	others int
-	ticks  []int64
-	// keepAll keeps copies of every frame in all, test frame or not.
-	keepAll bool
-	all     []capture.Frame
-}
-
-func (c *collector) HandleFrame(f *capture.Frame) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.keepAll {
-		cp := *f
-		cp.Data = append([]byte(nil), f.Data...)
-		c.all = append(c.all, cp)
-	}
-	if _, ok := testhost.FrameSeq(f.Data); !ok {
-		c.others++
-		return
-	}
-	cp := *f
-	cp.Data = append([]byte(nil), f.Data...)
-	c.frames = append(c.frames, cp)
-}
-
-func (c *collector) Tick(now int64) {
-	c.mu.Lock()
-	c.ticks = append(c.ticks, now)
-	c.mu.Unlock()
-}
-
-func (c *collector) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return max(len(c.frames), len(c.all))
-}
-
-// runUntil runs s with the collectors until they hold want test frames together or
-// timeout passes, and returns Run's error.
-func runUntil(t *testing.T, s *Source, cs []*collector, want int, timeout time.Duration) {
+// injectAndCollectAll injects the frames from the peer end of h, runs s with one
+// worker, and returns every frame it delivered, test frame or not; it fails t unless
+// there are want of them.
+func injectAndCollectAll(t *testing.T, h *testhost.Host, s *Source, frames [][]byte,
+	want int) []capture.Frame {
 	t.Helper()
-	handlers := make([]capture.Handler, len(cs))
-	for i, c := range cs {
-		handlers[i] = c
+	if err := h.Peer.Inject(frames...); err != nil {
+		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx, handlers) }()
-
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		n := 0
-		for _, c := range cs {
-			n += c.count()
-		}
-		if n >= want {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	cs := testhost.Collectors(1)
+	cs[0].KeepAll = true
+	testhost.Collect(t, s, cs, want, 5*time.Second)
+	if len(cs[0].All) != want {
+		t.Fatalf("%d frames delivered, want %d", len(cs[0].All), want)
 	}
-	// Frames beyond want, if any, arrive within a block timeout.
-	time.Sleep(50 * time.Millisecond)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-}
-
-func collectors(n int) []*collector {
-	cs := make([]*collector, n)
-	for i := range cs {
-		cs[i] = &collector{}
-	}
-	return cs
+	return cs[0].All
 }

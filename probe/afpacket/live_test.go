@@ -44,41 +44,21 @@ func TestReceivesEveryFrameOnce(t *testing.T) {
 	}
 	after := time.Now().UnixNano()
 
-	cs := collectors(1)
-	runUntil(t, s, cs, n, 5*time.Second)
-	got := make([]int, n)
-	for _, f := range cs[0].frames {
-		seq, _ := testhost.FrameSeq(f.Data)
-		if seq >= n {
-			t.Fatalf("unknown sequence number %d", seq)
-		}
-		got[seq]++
-		if !bytes.Equal(f.Data, sent[seq]) {
-			t.Errorf("frame %d:\n got % x\nwant % x", seq, f.Data, sent[seq])
-		}
-		if f.WireLen != len(sent[seq]) || f.IfIndex != uint32(h.Probe.IfIndex) ||
-			f.LinkType != capture.LinkEthernet {
-			t.Errorf("frame %d: wire length %d, ifindex %d, link type %d", seq, f.WireLen,
-				f.IfIndex, f.LinkType)
-		}
-		if f.Timestamp < before || f.Timestamp > after+int64(time.Second) {
-			t.Errorf("frame %d: timestamp %d outside [%d, %d]", seq, f.Timestamp, before, after)
-		}
-	}
-	for seq, c := range got {
-		if c != 1 {
-			t.Errorf("frame %d received %d times", seq, c)
-		}
-	}
-	if cs[0].others != 0 {
-		t.Logf("%d frames other than test frames were seen", cs[0].others)
+	cs := testhost.Collectors(1)
+	testhost.Collect(t, s, cs, n, 5*time.Second)
+	testhost.ExpectEachOnce(t, cs[0].Frames, sent, testhost.FrameWant{
+		IfIndex: uint32(h.Probe.IfIndex), LinkType: capture.LinkEthernet,
+		NotBefore: before, NotAfter: after + int64(time.Second),
+	})
+	if cs[0].Others != 0 {
+		t.Logf("%d frames other than test frames were seen", cs[0].Others)
 	}
 	st, err := s.Stats()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Dropped != 0 || st.Received != uint64(n+cs[0].others) {
-		t.Errorf("stats %+v, want %d received and none dropped", st, n+cs[0].others)
+	if st.Dropped != 0 || st.Received != uint64(n+cs[0].Others) {
+		t.Errorf("stats %+v, want %d received and none dropped", st, n+cs[0].Others)
 	}
 }
 
@@ -118,15 +98,15 @@ func TestFanoutKeepsBiflowsTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cs := collectors(2)
-	runUntil(t, s, cs, len(frames), 5*time.Second)
+	cs := testhost.Collectors(2)
+	testhost.Collect(t, s, cs, len(frames), 5*time.Second)
 	workerOf := map[int]int{}
 	total := 0
 	for w, c := range cs {
-		if len(c.frames) == 0 {
+		if len(c.Frames) == 0 {
 			t.Errorf("worker %d got no frames: fanout is not spreading flows", w)
 		}
-		for _, f := range c.frames {
+		for _, f := range c.Frames {
 			seq, _ := testhost.FrameSeq(f.Data)
 			flow := flowOf[seq]
 			if prev, ok := workerOf[flow]; ok && prev != w {
@@ -157,16 +137,7 @@ func TestFilter(t *testing.T) {
 		}
 		frames = append(frames, testFrame(t, &h.Peer, nobody, 1234, dport, 0, uint32(i)))
 	}
-	if err := h.Peer.Inject(frames...); err != nil {
-		t.Fatal(err)
-	}
-	cs := collectors(1)
-	cs[0].keepAll = true
-	runUntil(t, s, cs, 50, 5*time.Second)
-	if len(cs[0].all) != 50 {
-		t.Fatalf("%d frames passed the filter, want 50", len(cs[0].all))
-	}
-	for _, f := range cs[0].all {
+	for _, f := range injectAndCollectAll(t, h, s, frames, 50) {
 		seq, ok := testhost.FrameSeq(f.Data)
 		if !ok || int(seq) >= len(frames) {
 			t.Fatalf("unexpected frame % x", f.Data)
@@ -197,10 +168,10 @@ func TestFilterSeesFramesUntagged(t *testing.T) {
 	if err := h.Peer.Inject(tagged, other); err != nil {
 		t.Fatal(err)
 	}
-	cs := collectors(1)
-	runUntil(t, s, cs, 2, time.Second)
-	if len(cs[0].frames) != 1 || !bytes.Equal(cs[0].frames[0].Data, tagged) {
-		t.Errorf("got %d frames, want only the tagged one to port 7777", len(cs[0].frames))
+	cs := testhost.Collectors(1)
+	testhost.Collect(t, s, cs, 2, time.Second)
+	if len(cs[0].Frames) != 1 || !bytes.Equal(cs[0].Frames[0].Data, tagged) {
+		t.Errorf("got %d frames, want only the tagged one to port 7777", len(cs[0].Frames))
 	}
 }
 
@@ -229,16 +200,7 @@ func TestSnaplenWithoutFilter(t *testing.T) {
 	s := openSource(t, h, Options{Snaplen: 64})
 	frame := testFrame(t, &h.Peer, nobody, 1, 2, 0, 0)
 	frame = append(frame, bytes.Repeat([]byte{0xee}, 200)...)
-	if err := h.Peer.Inject(frame); err != nil {
-		t.Fatal(err)
-	}
-	cs := collectors(1)
-	cs[0].keepAll = true
-	runUntil(t, s, cs, 1, 5*time.Second)
-	if len(cs[0].all) != 1 {
-		t.Fatalf("got %d frames", len(cs[0].all))
-	}
-	f := cs[0].all[0]
+	f := injectAndCollectAll(t, h, s, [][]byte{frame}, 1)[0]
 	if !bytes.Equal(f.Data, frame[:64]) || f.WireLen != len(frame) {
 		t.Errorf("got %d bytes of %d, want 64 of %d", len(f.Data), f.WireLen, len(frame))
 	}
@@ -248,24 +210,27 @@ func TestTicksWhileIdle(t *testing.T) {
 	testhost.RequireRoot(t)
 	h := testhost.New(t, testhost.Options{})
 	s := openSource(t, h, Options{Workers: 2, TickInterval: 100 * time.Millisecond})
-	cs := collectors(2)
+	cs := testhost.Collectors(2)
 
 	var before, after unix.Rusage
 	unix.Getrusage(unix.RUSAGE_SELF, &before)
 	start := time.Now()
-	runUntil(t, s, cs, 1, time.Second) // no frame comes: runs the full second
+	// No frame comes, and nothing but the source may use CPU meanwhile.
+	r := testhost.Start(s, testhost.Handlers(cs))
+	time.Sleep(time.Second)
+	r.Stop(t)
 	elapsed := time.Since(start)
 	unix.Getrusage(unix.RUSAGE_SELF, &after)
 
 	// Ticks come every 100 ms; a loaded machine may delay one, but the contract
 	// is at least one per second.
 	for w, c := range cs {
-		if want := int(elapsed / (200 * time.Millisecond)); len(c.ticks) < want {
-			t.Errorf("worker %d: %d ticks in %v, want at least %d", w, len(c.ticks), elapsed,
+		if want := int(elapsed / (200 * time.Millisecond)); len(c.Ticks) < want {
+			t.Errorf("worker %d: %d ticks in %v, want at least %d", w, len(c.Ticks), elapsed,
 				want)
 		}
-		for i := 1; i < len(c.ticks); i++ {
-			gap := time.Duration(c.ticks[i] - c.ticks[i-1])
+		for i := 1; i < len(c.Ticks); i++ {
+			gap := time.Duration(c.Ticks[i] - c.Ticks[i-1])
 			if gap < 100*time.Millisecond || gap > time.Second {
 				t.Errorf("worker %d: tick %d came %v after the previous one", w, i, gap)
 			}
@@ -342,24 +307,18 @@ func TestCloseReleasesEverything(t *testing.T) {
 	}
 
 	// Close while Run is busy stops Run first.
-	done := make(chan error, 1)
-	go func() { done <- s.Run(context.Background(), handlersOf(collectors(3))) }()
+	r := testhost.Start(s, testhost.Handlers(testhost.Collectors(3)))
 	time.Sleep(100 * time.Millisecond)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run after Close: %v", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Run did not return after Close")
+	if err := r.Wait(t, 2*time.Second); err != nil {
+		t.Errorf("Run after Close: %v", err)
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if err := s.Run(context.Background(), handlersOf(collectors(3))); err == nil {
+	if err := s.Run(context.Background(), testhost.Handlers(testhost.Collectors(3))); err == nil {
 		t.Error("Run after Close succeeded")
 	}
 
@@ -371,14 +330,6 @@ func TestCloseReleasesEverything(t *testing.T) {
 	if promiscuous(t, &h.Probe) {
 		t.Error("interface still promiscuous after Close")
 	}
-}
-
-func handlersOf(cs []*collector) []capture.Handler {
-	hs := make([]capture.Handler, len(cs))
-	for i, c := range cs {
-		hs[i] = c
-	}
-	return hs
 }
 
 func promiscuous(t *testing.T, e *testhost.End) bool {
@@ -402,19 +353,13 @@ func TestRunEndsWhenInterfaceIsRemoved(t *testing.T) {
 	testhost.RequireRoot(t)
 	h := testhost.New(t, testhost.Options{})
 	s := openSource(t, h, Options{})
-	done := make(chan error, 1)
-	go func() { done <- s.Run(context.Background(), handlersOf(collectors(1))) }()
+	r := testhost.Start(s, testhost.Handlers(testhost.Collectors(1)))
 	time.Sleep(50 * time.Millisecond)
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "removed") {
-			t.Errorf("Run returned %v, want an error saying the interface was removed", err)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("Run kept running after its interface was removed")
+	if err := r.Wait(t, 3*time.Second); err == nil || !strings.Contains(err.Error(), "removed") {
+		t.Errorf("Run returned %v, want an error saying the interface was removed", err)
 	}
 }
 
@@ -470,14 +415,7 @@ func (c *closeOnFirst) Tick(int64) {}
 func TestCloseStopsBusyRun(t *testing.T) {
 	testhost.RequireRoot(t)
 	h := testhost.New(t, testhost.Options{})
-	var s *Source
-	err := h.Probe.Do(func() (err error) {
-		s, err = New(Options{Interface: h.Probe.Link, BlockSize: 16384})
-		return
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openSource(t, h, Options{BlockSize: 16384})
 	const n = 3000
 	frame := testFrame(t, &h.Peer, nobody, 1, 2, 0, 0)
 	inj, err := h.Peer.NewInjector()

@@ -2,59 +2,24 @@ package afxdp
 
 import (
 	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/flowprobe/flowprobe/bpf/attach"
 	"github.com/flowprobe/flowprobe/hack/testhost"
-	"github.com/flowprobe/flowprobe/probe/afpacket"
 	"github.com/flowprobe/flowprobe/probe/capture"
 )
 
-// counter is a handler that reads every frame and keeps nothing, as cheap as a
-// handler gets.
-type counter struct {
-	frames atomic.Int64
-	sum    byte
-}
-
-func (c *counter) HandleFrame(f *capture.Frame) {
-	c.sum += f.Data[len(f.Data)-1]
-	c.frames.Add(1)
-}
-
-func (c *counter) Tick(int64) {}
-
-// waitCount waits until c has seen want frames or no frame came for idle.
-func waitCount(c *counter, want int64, idle time.Duration) int64 {
-	last, lastChange := c.frames.Load(), time.Now()
-	for last < want && time.Since(lastChange) < idle {
-		time.Sleep(time.Millisecond)
-		if n := c.frames.Load(); n != last {
-			last, lastChange = n, time.Now()
-		}
-	}
-	return last
-}
-
 func TestNoAllocationPerFrame(t *testing.T) {
 	testhost.RequireRoot(t)
-	h := testhost.New(t, testhost.Options{})
-	s := openSource(t, &h.Probe, Options{})
-	inj, err := h.Peer.NewInjector()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inj.Close()
-	frame := testFrame(t, &h.Peer, 40000, 0)
+	s, inj, frame := liveHost(t, openAFXDP)
 
-	c := &counter{}
-	r := startHandlers(s, []capture.Handler{c})
+	c := &testhost.Counter{}
+	r := testhost.Start(s, []capture.Handler{c})
 	send := func(n int) {
 		for i := range n {
 			// The consumer stays within a quarter of the ring, so nothing drops.
-			for int64(i)-c.frames.Load() > DefaultRxRingSize/4 {
+			for int64(i)-c.Count() > DefaultRxRingSize/4 {
 				time.Sleep(20 * time.Microsecond)
 			}
 			testhost.SetFrameSeq(frame, uint32(i))
@@ -64,15 +29,15 @@ func TestNoAllocationPerFrame(t *testing.T) {
 		}
 	}
 	send(1000)
-	waitCount(c, 1000, time.Second)
+	c.WaitCount(1000, time.Second)
 
 	const n = 50000
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	send(n)
-	got := waitCount(c, 1000+n, time.Second) - 1000
+	got := c.WaitCount(1000+n, time.Second) - 1000
 	runtime.ReadMemStats(&after)
-	r.stop(t)
+	r.Stop(t)
 
 	if got < n {
 		t.Fatalf("received %d of %d frames", got, n)
@@ -92,7 +57,7 @@ func BenchmarkVeth(b *testing.B) {
 	rates := map[string]float64{}
 	kinds := []struct {
 		name string
-		open func(e *testhost.End) (capture.Source, error)
+		open openFunc
 	}{
 		{"afxdp-native", func(e *testhost.End) (capture.Source, error) {
 			return New(Options{Interface: e.Link, Attach: attach.ModeNative})
@@ -103,31 +68,14 @@ func BenchmarkVeth(b *testing.B) {
 		{"afxdp-generic", func(e *testhost.End) (capture.Source, error) {
 			return New(Options{Interface: e.Link, Attach: attach.ModeGeneric})
 		}},
-		{"afpacket", func(e *testhost.End) (capture.Source, error) {
-			return afpacket.New(afpacket.Options{Interface: e.Link})
-		}},
+		{"afpacket", openAFPacket},
 	}
 	for _, k := range kinds {
 		b.Run(k.name, func(b *testing.B) {
-			h := testhost.New(b, testhost.Options{})
-			var s capture.Source
-			err := h.Probe.Do(func() (err error) {
-				s, err = k.open(&h.Probe)
-				return err
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			inj, err := h.Peer.NewInjector()
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer inj.Close()
-			frame := testFrame(b, &h.Peer, 40000, 0)
+			s, inj, frame := liveHost(b, k.open)
 
-			c := &counter{}
-			r := startHandlers(s, []capture.Handler{c})
+			c := &testhost.Counter{}
+			r := testhost.Start(s, []capture.Handler{c})
 			b.ResetTimer()
 			start := time.Now()
 			for i := range b.N {
@@ -136,11 +84,10 @@ func BenchmarkVeth(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			got := waitCount(c, int64(b.N), 200*time.Millisecond)
+			got := c.WaitCount(int64(b.N), 200*time.Millisecond)
 			elapsed := time.Since(start)
 			b.StopTimer()
-			r.cancel()
-			<-r.done
+			r.Stop(b)
 
 			rate := float64(got) / elapsed.Seconds()
 			rates[k.name] = rate
@@ -172,34 +119,17 @@ func BenchmarkDrain(b *testing.B) {
 	rates := map[string]float64{}
 	kinds := []struct {
 		name string
-		open func(e *testhost.End) (capture.Source, error)
+		open openFunc
 	}{
 		{"afxdp", func(e *testhost.End) (capture.Source, error) {
 			return New(Options{Interface: e.Link, Frames: 2 * batch, FillRingSize: batch,
 				RxRingSize: batch})
 		}},
-		{"afpacket", func(e *testhost.End) (capture.Source, error) {
-			return afpacket.New(afpacket.Options{Interface: e.Link})
-		}},
+		{"afpacket", openAFPacket},
 	}
 	for _, k := range kinds {
 		b.Run(k.name, func(b *testing.B) {
-			h := testhost.New(b, testhost.Options{})
-			var s capture.Source
-			err := h.Probe.Do(func() (err error) {
-				s, err = k.open(&h.Probe)
-				return err
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			inj, err := h.Peer.NewInjector()
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer inj.Close()
-			frame := testFrame(b, &h.Peer, 40000, 0)
+			s, inj, frame := liveHost(b, k.open)
 
 			var busy time.Duration
 			b.ResetTimer()
@@ -211,21 +141,20 @@ func BenchmarkDrain(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				c := &counter{}
+				c := &testhost.Counter{}
 				b.StartTimer()
 				start := time.Now()
-				r := startHandlers(s, []capture.Handler{c})
+				r := testhost.Start(s, []capture.Handler{c})
 				deadline := start.Add(10 * time.Second)
-				for c.frames.Load() < batch {
+				for c.Count() < batch {
 					if time.Now().After(deadline) {
-						b.Fatalf("drained %d of %d frames in 10 s", c.frames.Load(), batch)
+						b.Fatalf("drained %d of %d frames in 10 s", c.Count(), batch)
 					}
 					runtime.Gosched()
 				}
 				busy += time.Since(start)
 				b.StopTimer()
-				r.cancel()
-				<-r.done
+				r.Stop(b)
 			}
 			rate := float64(b.N*batch) / busy.Seconds()
 			rates[k.name] = rate

@@ -28,14 +28,14 @@ func TestBurstThroughSmallRings(t *testing.T) {
 	}
 	defer inj.Close()
 
-	cs := collectors(1)
-	r := start(s, cs)
+	cs := testhost.Collectors(1)
+	r := testhost.Start(s, testhost.Handlers(cs))
 	deadline := time.Now().Add(20 * time.Second)
 	for i := 0; i < n; i++ {
 		// Keeping up means the consumer is never more than half a ring behind.
-		for i-cs[0].count() > ring/2 {
+		for i-cs[0].Count() > ring/2 {
 			if time.Now().After(deadline) {
-				t.Fatalf("consumer stuck at %d of %d frames sent", cs[0].count(), i)
+				t.Fatalf("consumer stuck at %d of %d frames sent", cs[0].Count(), i)
 			}
 			time.Sleep(10 * time.Microsecond)
 		}
@@ -45,18 +45,18 @@ func TestBurstThroughSmallRings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(cs, n, 5*time.Second)
-	r.stop(t)
+	testhost.WaitFrames(cs, n, 5*time.Second)
+	r.Stop(t)
 
 	seen := make([]bool, n)
-	for _, f := range cs[0].frames {
+	for _, f := range cs[0].Frames {
 		seq, _ := testhost.FrameSeq(f.Data)
 		if seq >= n || seen[seq] {
 			t.Fatalf("frame %d unknown or seen twice", seq)
 		}
 		seen[seq] = true
 	}
-	if got := cs[0].count(); got != n {
+	if got := cs[0].Count(); got != n {
 		t.Errorf("received %d of %d frames", got, n)
 	}
 	st, err := s.Stats()
@@ -87,17 +87,15 @@ func TestDropsAreCounted(t *testing.T) {
 	if err := h.Peer.Inject(sent...); err != nil {
 		t.Fatal(err)
 	}
-	cs := collectors(1)
-	r := start(s, cs)
-	waitFor(cs, n, 500*time.Millisecond)
-	r.stop(t)
+	cs := testhost.Collectors(1)
+	testhost.Collect(t, s, cs, n, 500*time.Millisecond)
 
 	st, err := s.Stats()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := uint64(cs[0].count())
-	if got < ring || got > 2*ring || st.Received != got+uint64(cs[0].others) {
+	got := uint64(cs[0].Count())
+	if got < ring || got > 2*ring || st.Received != got+uint64(cs[0].Others) {
 		t.Errorf("received %d test frames, stats %+v", got, st)
 	}
 	if got+st.Dropped != n || st.FillRingEmpty == 0 {

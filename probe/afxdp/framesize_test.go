@@ -30,22 +30,20 @@ func TestFrameSizeLimit(t *testing.T) {
 		if err := h.Peer.Inject(frame); err != nil {
 			t.Fatal(err)
 		}
-		cs := collectors(1)
-		r := start(s, cs)
-		waitFor(cs, 1, 500*time.Millisecond)
-		r.stop(t)
+		cs := testhost.Collectors(1)
+		testhost.Collect(t, s, cs, 1, 500*time.Millisecond)
 		st, err := s.Stats()
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := cs[0].count() == 1
+		got := cs[0].Count() == 1
 		if got != tc.delivered || (!got && st.Dropped != 1) {
 			t.Errorf("frame size %d, %d-byte frame: delivered %v, stats %+v; want %v",
 				tc.frameSize, tc.length, got, st, tc.delivered)
 		}
-		if got && len(cs[0].frames[0].Data) != tc.length {
+		if got && len(cs[0].Frames[0].Data) != tc.length {
 			t.Errorf("frame size %d: %d bytes delivered of %d", tc.frameSize,
-				len(cs[0].frames[0].Data), tc.length)
+				len(cs[0].Frames[0].Data), tc.length)
 		}
 	}
 }

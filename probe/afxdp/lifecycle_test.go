@@ -29,14 +29,14 @@ func TestTicksWhileIdleWithoutSpinning(t *testing.T) {
 	h := testhost.New(t, testhost.Options{})
 	s := openSource(t, &h.Probe, Options{TickInterval: 100 * time.Millisecond})
 
-	cs := collectors(1)
+	cs := testhost.Collectors(1)
 	cpuBefore := cpuTime(t)
-	r := start(s, cs)
+	r := testhost.Start(s, testhost.Handlers(cs))
 	time.Sleep(time.Second)
-	r.stop(t)
+	r.Stop(t)
 	cpu := cpuTime(t) - cpuBefore
 
-	ticks := cs[0].ticks
+	ticks := cs[0].Ticks
 	// A loaded machine may run a tick late, never early.
 	if len(ticks) < 5 || len(ticks) > 12 {
 		t.Fatalf("%d ticks in one second with a 100 ms interval", len(ticks))
@@ -56,22 +56,15 @@ func TestTicksWhileIdleWithoutSpinning(t *testing.T) {
 func TestCloseDetachesProgram(t *testing.T) {
 	testhost.RequireRoot(t)
 	h := testhost.New(t, testhost.Options{})
-	var s *Source
-	err := h.Probe.Do(func() (err error) {
-		s, err = New(Options{Interface: h.Probe.Link})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if x := xdpState(t, &h.Probe); !x.Attached || x.ProgId == 0 {
+	s := openSource(t, &h.Probe, Options{})
+	if x := testhost.XDPState(t, &h.Probe); !x.Attached || x.ProgId == 0 {
 		t.Fatalf("no xdp program attached while the source is open: %+v", x)
 	}
 
-	cs := collectors(1)
-	r := start(s, cs)
+	cs := testhost.Collectors(1)
+	r := testhost.Start(s, testhost.Handlers(cs))
 	// The first tick comes as Run starts; Close must stop a Run that is running.
-	for deadline := time.Now().Add(2 * time.Second); len(cs[0].ticksSoFar()) == 0; {
+	for deadline := time.Now().Add(2 * time.Second); len(cs[0].TicksSoFar()) == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("Run did not tick within 2 s")
 		}
@@ -81,15 +74,10 @@ func TestCloseDetachesProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Close stops the running Run.
-	select {
-	case err := <-r.done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Run still running after Close")
+	if err := r.Wait(t, 2*time.Second); err != nil {
+		t.Fatalf("Run: %v", err)
 	}
-	if x := xdpState(t, &h.Probe); x.Attached {
+	if x := testhost.XDPState(t, &h.Probe); x.Attached {
 		t.Fatalf("xdp program %d still attached after Close", x.ProgId)
 	}
 	if err := s.Close(); err != nil {
@@ -131,7 +119,7 @@ func TestNewFailuresLeaveNothingBehind(t *testing.T) {
 				t.Fatalf("error %v, want one naming %s", err, tc.want)
 			}
 			t.Log(err)
-			if x := xdpState(t, &h.Probe); x.Attached {
+			if x := testhost.XDPState(t, &h.Probe); x.Attached {
 				t.Errorf("xdp program %d left attached after a failed New", x.ProgId)
 			}
 		})
@@ -155,7 +143,7 @@ func TestOtherProgramIsLeftAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	before := xdpState(t, &h.Probe)
+	before := testhost.XDPState(t, &h.Probe)
 
 	err = h.Probe.Do(func() error {
 		s, err := New(Options{Interface: h.Probe.Link})
@@ -167,7 +155,7 @@ func TestOtherProgramIsLeftAlone(t *testing.T) {
 	if !errors.Is(err, attach.ErrOtherProgram) {
 		t.Fatalf("New on an interface with another program: %v", err)
 	}
-	if after := xdpState(t, &h.Probe); !after.Attached || after.ProgId != before.ProgId {
+	if after := testhost.XDPState(t, &h.Probe); !after.Attached || after.ProgId != before.ProgId {
 		t.Errorf("the other program was disturbed: before %+v, after %+v", before, after)
 	}
 }
@@ -176,8 +164,8 @@ func TestInterfaceRemovedEndsRun(t *testing.T) {
 	testhost.RequireRoot(t)
 	h := testhost.New(t, testhost.Options{})
 	s := openSource(t, &h.Probe, Options{TickInterval: 100 * time.Millisecond})
-	cs := collectors(1)
-	r := start(s, cs)
+	cs := testhost.Collectors(1)
+	r := testhost.Start(s, testhost.Handlers(cs))
 	err := h.Probe.Do(func() error {
 		l, err := netlink.LinkByName(h.Probe.Link)
 		if err != nil {
@@ -188,14 +176,9 @@ func TestInterfaceRemovedEndsRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-r.done:
-		if err == nil || !strings.Contains(err.Error(), "interface was removed") {
-			t.Fatalf("Run after the interface was removed: %v", err)
-		}
-	case <-time.After(3 * time.Second):
-		r.cancel()
-		t.Fatal("Run still running 3 s after the interface was removed")
+	err = r.Wait(t, 3*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "interface was removed") {
+		t.Fatalf("Run after the interface was removed: %v", err)
 	}
 }
 
@@ -203,25 +186,11 @@ func TestInterfaceRemovedEndsRun(t *testing.T) {
 // never waits in poll where the wake-up of Close would reach it.
 func TestCloseUnderLoad(t *testing.T) {
 	testhost.RequireRoot(t)
-	h := testhost.New(t, testhost.Options{})
-	var s *Source
-	err := h.Probe.Do(func() (err error) {
-		s, err = New(Options{Interface: h.Probe.Link})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inj, err := h.Peer.NewInjector()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inj.Close()
+	s, inj, frame := liveHost(t, openAFXDP)
 	stop := make(chan struct{})
 	sending := make(chan struct{})
 	go func() {
 		defer close(sending)
-		frame := testFrame(t, &h.Peer, 40000, 0)
 		for {
 			select {
 			case <-stop:
@@ -235,9 +204,9 @@ func TestCloseUnderLoad(t *testing.T) {
 	}()
 	defer func() { close(stop); <-sending }()
 
-	c := &counter{}
-	r := startHandlers(s, []capture.Handler{c})
-	if waitCount(c, 10000, 5*time.Second) < 10000 {
+	c := &testhost.Counter{}
+	r := testhost.Start(s, []capture.Handler{c})
+	if c.WaitCount(10000, 5*time.Second) < 10000 {
 		t.Fatal("the worker is not receiving")
 	}
 	closed := make(chan error, 1)
@@ -250,7 +219,7 @@ func TestCloseUnderLoad(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("Close did not return within 3 s while frames kept coming")
 	}
-	if err := <-r.done; err != nil {
+	if err := r.Wait(t, 5*time.Second); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 }
@@ -272,14 +241,7 @@ func TestPromiscuousWhileOpen(t *testing.T) {
 		}
 		return n
 	}
-	var s *Source
-	err := h.Probe.Do(func() (err error) {
-		s, err = New(Options{Interface: h.Probe.Link, Promiscuous: true})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openSource(t, &h.Probe, Options{Promiscuous: true})
 	if n := promiscuity(); n != 1 {
 		t.Errorf("promiscuity %d while the source is open, want 1", n)
 	}

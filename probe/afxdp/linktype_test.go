@@ -63,14 +63,12 @@ func TestTunGivesRawIP(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cs := collectors(1)
-	r := start(s, cs)
-	waitFor(cs, 1, 3*time.Second)
-	r.stop(t)
-	if cs[0].count() != 1 {
-		t.Fatalf("received %d test packets, want 1", cs[0].count())
+	cs := testhost.Collectors(1)
+	testhost.Collect(t, s, cs, 1, 3*time.Second)
+	if cs[0].Count() != 1 {
+		t.Fatalf("received %d test packets, want 1", cs[0].Count())
 	}
-	f := cs[0].frames[0]
+	f := cs[0].Frames[0]
 	if !bytes.Equal(f.Data, packet) || f.LinkType != capture.LinkRaw {
 		t.Errorf("got link type %d, % x\nwant raw IP % x", f.LinkType, f.Data, packet)
 	}

@@ -1,7 +1,6 @@
 package afxdp
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -37,44 +36,21 @@ func TestReceivesEveryFrameOnce(t *testing.T) {
 			if err := h.Peer.Inject(sent...); err != nil {
 				t.Fatal(err)
 			}
-			cs := collectors(1)
-			r := start(s, cs)
-			waitFor(cs, n, 5*time.Second)
-			r.stop(t)
+			cs := testhost.Collectors(1)
+			testhost.Collect(t, s, cs, n, 5*time.Second)
 			after := time.Now().UnixNano()
 
-			got := make([]int, n)
-			for _, f := range cs[0].frames {
-				seq, _ := testhost.FrameSeq(f.Data)
-				if seq >= n {
-					t.Fatalf("unknown sequence number %d", seq)
-				}
-				got[seq]++
-				if !bytes.Equal(f.Data, sent[seq]) {
-					t.Errorf("frame %d:\n got % x\nwant % x", seq, f.Data, sent[seq])
-				}
-				if f.WireLen != len(sent[seq]) || f.IfIndex != uint32(h.Probe.IfIndex) ||
-					f.LinkType != capture.LinkEthernet {
-					t.Errorf("frame %d: wire length %d, ifindex %d, link type %d", seq,
-						f.WireLen, f.IfIndex, f.LinkType)
-				}
-				if f.Timestamp < before || f.Timestamp > after {
-					t.Errorf("frame %d: timestamp %d outside [%d, %d]", seq, f.Timestamp,
-						before, after)
-				}
-			}
-			for seq, c := range got {
-				if c != 1 {
-					t.Errorf("frame %d received %d times", seq, c)
-				}
-			}
+			testhost.ExpectEachOnce(t, cs[0].Frames, sent, testhost.FrameWant{
+				IfIndex: uint32(h.Probe.IfIndex), LinkType: capture.LinkEthernet,
+				NotBefore: before, NotAfter: after,
+			})
 			st, err := s.Stats()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Received != uint64(n+cs[0].others) || st.Dropped != 0 ||
+			if st.Received != uint64(n+cs[0].Others) || st.Dropped != 0 ||
 				st.RxRingFull != 0 || st.InvalidDescs != 0 {
-				t.Errorf("stats %+v, want %d received and nothing lost", st, n+cs[0].others)
+				t.Errorf("stats %+v, want %d received and nothing lost", st, n+cs[0].Others)
 			}
 		})
 	}
@@ -95,14 +71,12 @@ func TestRunAgain(t *testing.T) {
 		if err := h.Peer.Inject(sent...); err != nil {
 			t.Fatal(err)
 		}
-		cs := collectors(1)
-		r := start(s, cs)
-		waitFor(cs, n, 3*time.Second)
-		r.stop(t)
-		if cs[0].count() != n {
-			t.Fatalf("round %d: received %d of %d frames", round, cs[0].count(), n)
+		cs := testhost.Collectors(1)
+		testhost.Collect(t, s, cs, n, 3*time.Second)
+		if cs[0].Count() != n {
+			t.Fatalf("round %d: received %d of %d frames", round, cs[0].Count(), n)
 		}
-		for _, f := range cs[0].frames {
+		for _, f := range cs[0].Frames {
 			if seq, _ := testhost.FrameSeq(f.Data); int(seq)/n != round {
 				t.Fatalf("round %d: frame %d of another round", round, seq)
 			}
@@ -116,20 +90,20 @@ func TestDrainTakesEveryWaitingFrame(t *testing.T) {
 	s := openSource(t, &h.Probe, Options{})
 
 	// Drain refuses to share the sockets with a running Run.
-	running := collectors(1)
-	r := start(s, running)
-	for deadline := time.Now().Add(2 * time.Second); len(running[0].ticksSoFar()) == 0; {
+	running := testhost.Collectors(1)
+	r := testhost.Start(s, testhost.Handlers(running))
+	for deadline := time.Now().Add(2 * time.Second); len(running[0].TicksSoFar()) == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("Run did not tick within 2 s")
 		}
 		time.Sleep(time.Millisecond)
 	}
-	cs := collectors(1)
+	cs := testhost.Collectors(1)
 	err := s.Drain([]capture.Handler{cs[0]})
 	if err == nil || !strings.Contains(err.Error(), "already running") {
 		t.Fatalf("Drain while Run runs: %v", err)
 	}
-	r.stop(t)
+	r.Stop(t)
 
 	const n = 1000
 	sent := make([][]byte, n)
@@ -141,17 +115,17 @@ func TestDrainTakesEveryWaitingFrame(t *testing.T) {
 	}
 	// The receiving kernel may still be at work after Inject returned; Drain takes
 	// what has arrived, so it is repeated until everything has.
-	for deadline := time.Now().Add(3 * time.Second); cs[0].count() < n; {
+	for deadline := time.Now().Add(3 * time.Second); cs[0].Count() < n; {
 		if err := s.Drain([]capture.Handler{cs[0]}); err != nil {
 			t.Fatal(err)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("drained %d of %d frames", cs[0].count(), n)
+			t.Fatalf("drained %d of %d frames", cs[0].Count(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
 	seen := make([]int, n)
-	for _, f := range cs[0].frames {
+	for _, f := range cs[0].Frames {
 		seq, _ := testhost.FrameSeq(f.Data)
 		seen[seq]++
 	}
@@ -160,7 +134,7 @@ func TestDrainTakesEveryWaitingFrame(t *testing.T) {
 			t.Fatalf("frame %d drained %d times", seq, c)
 		}
 	}
-	if len(cs[0].ticks) != 0 {
-		t.Errorf("Drain called Tick %d times", len(cs[0].ticks))
+	if len(cs[0].Ticks) != 0 {
+		t.Errorf("Drain called Tick %d times", len(cs[0].Ticks))
 	}
 }

@@ -92,18 +92,16 @@ func TestOneSocketPerQueue(t *testing.T) {
 	if err := injectOn(h, q.peer.IfIndex, sent); err != nil {
 		t.Fatal(err)
 	}
-	cs := collectors(2)
-	r := start(s, cs)
-	waitFor(cs, len(sent), 5*time.Second)
-	r.stop(t)
+	cs := testhost.Collectors(2)
+	testhost.Collect(t, s, cs, len(sent), 5*time.Second)
 
 	seen := make([]int, len(sent))
 	flowQueue := map[int]int{}
 	for w, c := range cs {
-		if c.count() == 0 {
+		if c.Count() == 0 {
 			t.Errorf("the worker of queue %d received nothing", w)
 		}
-		for _, f := range c.frames {
+		for _, f := range c.Frames {
 			seq, _ := testhost.FrameSeq(f.Data)
 			seen[seq]++
 			flow := int(seq) % flows
@@ -173,10 +171,8 @@ func TestUnopenedQueuePasses(t *testing.T) {
 	if err := injectOn(h, q.peer.IfIndex, sent); err != nil {
 		t.Fatal(err)
 	}
-	cs := collectors(1)
-	r := start(s, cs)
-	waitFor(cs, flows, 500*time.Millisecond)
-	r.stop(t)
+	cs := testhost.Collectors(1)
+	testhost.Collect(t, s, cs, flows, 500*time.Millisecond)
 
 	passed := 0
 	tv := unix.Timeval{Usec: 200000}
@@ -193,9 +189,9 @@ func TestUnopenedQueuePasses(t *testing.T) {
 			passed++
 		}
 	}
-	if cs[0].count() == 0 || passed == 0 || cs[0].count()+passed != flows {
+	if cs[0].Count() == 0 || passed == 0 || cs[0].Count()+passed != flows {
 		t.Errorf("%d frames captured on queue 0 and %d passed to the stack, of %d sent",
-			cs[0].count(), passed, flows)
+			cs[0].Count(), passed, flows)
 	}
 }
 

@@ -60,7 +60,7 @@ func TestWithoutPrivileges(t *testing.T) {
 				t.Fatalf("New: %v; want an error saying %q", err, tc.want)
 			}
 			t.Log(err)
-			if x := xdpState(t, &h.Probe); x.Attached {
+			if x := testhost.XDPState(t, &h.Probe); x.Attached {
 				t.Errorf("xdp program %d attached without privileges", x.ProgId)
 			}
 		})

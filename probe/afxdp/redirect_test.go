@@ -35,17 +35,9 @@ func TestCallerXSKMap(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	ours := xdpState(t, &h.Probe)
+	ours := testhost.XDPState(t, &h.Probe)
 
-	var s *Source
-	err = h.Probe.Do(func() (err error) {
-		s, err = New(Options{Interface: h.Probe.Link, XSKMap: prog.Sockets})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openSource(t, &h.Probe, Options{XSKMap: prog.Sockets})
 	if _, ok := s.AttachMode(); ok {
 		t.Error("the source reports a program of its own")
 	}
@@ -58,18 +50,16 @@ func TestCallerXSKMap(t *testing.T) {
 	if err := h.Peer.Inject(sent...); err != nil {
 		t.Fatal(err)
 	}
-	cs := collectors(1)
-	r := start(s, cs)
-	waitFor(cs, n, 5*time.Second)
-	r.stop(t)
-	if got := cs[0].count(); got != n {
+	cs := testhost.Collectors(1)
+	testhost.Collect(t, s, cs, n, 5*time.Second)
+	if got := cs[0].Count(); got != n {
 		t.Errorf("received %d of %d frames through the caller's map", got, n)
 	}
 
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if x := xdpState(t, &h.Probe); !x.Attached || x.ProgId != ours.ProgId {
+	if x := testhost.XDPState(t, &h.Probe); !x.Attached || x.ProgId != ours.ProgId {
 		t.Errorf("Close disturbed the caller's program: %+v, want id %d", x, ours.ProgId)
 	}
 }

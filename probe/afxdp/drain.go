@@ -1,7 +1,6 @@
 package afxdp
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/flowprobe/flowprobe/probe/capture"
@@ -13,11 +12,7 @@ import (
 // that no frame the kernel already delivered is lost; frames still arriving may be
 // left behind. It calls no Tick and fails while Run is running.
 func (s *Source) Drain(handlers []capture.Handler) error {
-	if len(handlers) != len(s.socks) {
-		return fmt.Errorf("afxdp on %s: need %d handlers, got %d", s.opts.Interface,
-			len(s.socks), len(handlers))
-	}
-	if err := s.begin(); err != nil {
+	if err := s.begin(len(handlers)); err != nil {
 		return err
 	}
 	defer s.end()

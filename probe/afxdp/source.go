@@ -182,11 +182,7 @@ func (s *Source) AttachMode() (attach.Mode, bool) {
 // points into the UMEM and is only valid during HandleFrame. Run may be called again
 // after it returned; frames that arrived in between wait in the rings.
 func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
-	if len(handlers) != len(s.socks) {
-		return fmt.Errorf("afxdp on %s: need %d handlers, got %d", s.opts.Interface,
-			len(s.socks), len(handlers))
-	}
-	if err := s.begin(); err != nil {
+	if err := s.begin(len(handlers)); err != nil {
 		return err
 	}
 	defer s.end()
@@ -200,8 +196,8 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	return nil
 }
 
-// begin claims the sockets for one Run or Drain.
-func (s *Source) begin() error {
+// begin claims the sockets for one Run or Drain with the given number of handlers.
+func (s *Source) begin(handlers int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -209,6 +205,9 @@ func (s *Source) begin() error {
 		return fmt.Errorf("afxdp on %s: source is closed", s.opts.Interface)
 	case s.busy:
 		return fmt.Errorf("afxdp on %s: Run or Drain is already running", s.opts.Interface)
+	case handlers != len(s.socks):
+		return fmt.Errorf("afxdp on %s: need %d handlers, got %d", s.opts.Interface,
+			len(s.socks), handlers)
 	}
 	// A wake-up left from the previous Run would stop this one at once. It is cleared
 	// under the lock so that a wake-up from a concurrent Close is never lost.

@@ -84,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer ctx.Close()
-	exitOnSignal()
+	exitOnSignal(ctx)
 
 	if err := receive(ctx.Input(0), out, cfg, log); err != nil {
 		fmt.Fprintf(stderr, "logger: %v\n", err)
@@ -94,12 +94,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // exitOnSignal ends the process at SIGINT or SIGTERM. Every line is already written
-// with its own write call, so nothing is lost.
-func exitOnSignal() {
+// with its own write call, so nothing is lost; closing the context first removes
+// the service socket file.
+func exitOnSignal(ctx *trapout.Context) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		<-sig
+		ctx.Close()
 		os.Exit(0)
 	}()
 }

@@ -31,6 +31,10 @@ func SocketPath(pid int) string { return ifc.SocketPath(SocketName(pid)) }
 // ErrInUse is returned (wrapped) by Listen when a live process answers on the path.
 var ErrInUse = errors.New("socket in use by a live process")
 
+// served holds the paths this process serves, so that a second context of the same
+// process is told so without a connection to itself.
+var served sync.Map
+
 // Server answers service requests on a UNIX socket until Close.
 type Server struct {
 	path   string
@@ -52,6 +56,10 @@ type Server struct {
 // socket a live process accepts on is left alone and the error wraps ErrInUse, where
 // libtrap would take the name over and leave the other process unreachable.
 func Listen(path string, report func() ([]byte, error)) (*Server, error) {
+	if other, ok := served.Load(path); ok && other.(*Server).ownsFile() {
+		return nil, fmt.Errorf("service socket %s: %w (another context of this process)",
+			path, ErrInUse)
+	}
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		c.Close()
 		return nil, fmt.Errorf("service socket %s: %w", path, ErrInUse)
@@ -76,6 +84,7 @@ func Listen(path string, report func() ([]byte, error)) (*Server, error) {
 	}
 	s := &Server{path: path, ln: ln, own: own, report: report,
 		conns: make(map[net.Conn]struct{})}
+	served.Store(path, s)
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
@@ -178,10 +187,18 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
-	if fi, serr := os.Stat(s.path); serr == nil && os.SameFile(fi, s.own) {
+	served.CompareAndDelete(s.path, s)
+	if s.ownsFile() {
 		if rerr := os.Remove(s.path); rerr != nil && err == nil {
 			err = rerr
 		}
 	}
 	return err
+}
+
+// ownsFile tells whether the socket file at the server's path is still the one it
+// created.
+func (s *Server) ownsFile() bool {
+	fi, err := os.Stat(s.path)
+	return err == nil && os.SameFile(fi, s.own)
 }

@@ -190,6 +190,23 @@ func TestListenSocketInUse(t *testing.T) {
 	s.Close()
 }
 
+// A socket another program accepts on is found by connecting to it.
+func TestListenSocketOfAnotherProgram(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "other.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	report, _ := counting()
+	if _, err := Listen(path, report); !errors.Is(err, ErrInUse) {
+		t.Fatalf("Listen on another program's socket: %v, want ErrInUse", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the other program's socket file: %v", err)
+	}
+}
+
 func TestListenReplacesStaleSocket(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "stale.sock")
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})

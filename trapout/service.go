@@ -66,7 +66,8 @@ func (c *Context) serviceReport() ([]byte, error) { return service.Marshal(c.Rep
 // to a supervisor. It may be called while other goroutines send and receive.
 func (c *Context) Report() service.Report {
 	r := service.Report{InCount: len(c.inputs), OutCount: len(c.outputs),
-		In: make([]service.Input, 0, len(c.inputs)), Out: make([]service.Output, 0, len(c.outputs))}
+		In:  make([]service.Input, 0, len(c.inputs)),
+		Out: make([]service.Output, 0, len(c.outputs))}
 	var summary stream.ClientStats // what the t: and u: inputs received, together
 	for _, in := range c.inputs {
 		e := service.Input{ID: ifcID(in.spec), Type: int(in.spec.Kind),

@@ -14,7 +14,8 @@ func TestHeader(t *testing.T) {
 		{"get request", []byte{10, 0, 0, 0, 0, 0, 0, 0}, Header{Command: CmdGetStats}},
 		{"reply", []byte{12, 0, 0, 0, 0x2a, 0x01, 0, 0}, Header{CmdReplyOK, 0x12a}},
 		{"padding ignored", []byte{10, 0xaa, 0xbb, 0xcc, 1, 0, 0, 0}, Header{CmdGetStats, 1}},
-		{"largest size", []byte{11, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}, Header{CmdSetConfig, 1<<32 - 1}},
+		{"largest size", []byte{11, 0, 0, 0, 0xff, 0xff, 0xff, 0xff},
+			Header{CmdSetConfig, 1<<32 - 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

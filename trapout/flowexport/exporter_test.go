@@ -196,6 +196,7 @@ func TestExportAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ctx.Close()
 	e, err := New(ctx.Output(0), Options{})
 	if err != nil {
 		t.Fatal(err)

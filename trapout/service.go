@@ -48,7 +48,7 @@ func (c *Context) startService(opt Options) {
 }
 
 // ServicePath returns the file of the context's service socket, or "" when it has
-// none.
+// none or was closed. It must not be called while Close runs.
 func (c *Context) ServicePath() string {
 	if c.svc == nil {
 		return ""

@@ -366,3 +366,42 @@ func TestServiceReceiveDelays(t *testing.T) {
 		})
 	}
 }
+
+// File interfaces report the buffers written and read, their path as ifc_id, one
+// client and no client list, as libtrap's file interface does.
+func TestServiceFileCounters(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "counted.trapcap")
+	w, err := OpenWith("f:"+path+":buffer=off", 0, 1, Options{NoService: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Output(0).SetFormat("uint32 N")
+	for range 3 {
+		w.Output(0).Send([]byte{1, 2, 3, 4})
+	}
+	o := w.Report().Out[0]
+	if o.ID != path || o.Type != 'f' || o.Clients != 1 || o.Sent != 3 || o.Buffers != 3 ||
+		len(o.ClientStats) != 0 {
+		t.Errorf("file output %+v", o)
+	}
+	w.Close()
+	r, err := OpenWith("f:"+path, 1, 0, Options{NoService: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for n := 0; ; n++ {
+		_, err := r.Input(0).Recv()
+		if err == io.EOF {
+			break
+		}
+		if n > 10 || err != nil && !errors.Is(err, ErrFormatChanged) {
+			t.Fatalf("receive %d: %v", n, err)
+		}
+	}
+	i := r.Report().In[0]
+	if i.ID != path || i.Type != 'f' || i.State != 1 || i.Buffers != 3 || i.Messages != 4 {
+		t.Errorf("file input %+v", i)
+	}
+}

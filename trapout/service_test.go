@@ -405,3 +405,45 @@ func TestServiceFileCounters(t *testing.T) {
 		t.Errorf("file input %+v", i)
 	}
 }
+
+// A TCP client is named by its remote port, and both sides by the port number.
+func TestServiceTCPNames(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	ctx, err := OpenWith("t:localhost:"+port+",t:"+port, 1, 1, Options{NoService: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	ctx.Output(0).SetFormat("uint32 N")
+	ctx.Input(0).SetTimeout(Timeout(5_000_000))
+	go func() {
+		ctx.Output(0).Send([]byte{1, 2, 3, 4})
+		ctx.Output(0).Flush()
+	}()
+	for n := 0; ; n++ {
+		msg, err := ctx.Input(0).Recv()
+		if msg != nil {
+			break
+		}
+		if n > 10 || err != nil && !errors.Is(err, ErrFormatChanged) {
+			t.Fatalf("receive %d: %v", n, err)
+		}
+	}
+	r := ctx.Report()
+	if r.In[0].ID != port || r.Out[0].ID != port || r.In[0].Type != 't' {
+		t.Errorf("ids %q and %q, want %q", r.In[0].ID, r.Out[0].ID, port)
+	}
+	cl := r.Out[0].ClientStats
+	if len(cl) != 2 {
+		t.Fatalf("client_stats_arr %v", cl)
+	}
+	id := cl[1].(service.SocketClient).ID.(uint32)
+	if id == 0 || fmt.Sprint(id) == port {
+		t.Errorf("client id %d: want the client's own port", id)
+	}
+}

@@ -94,9 +94,12 @@ type trapOutput struct {
 	ctx *trapout.Context
 }
 
-// openTRAP opens the single TRAP output interface spec and a flow exporter on it.
+// openTRAP opens the single TRAP output interface spec and a flow exporter on it. The
+// interface gets no libtrap service socket: flowprobe opens one context per output
+// and reopens them on reload, while a process has one service socket, and the
+// counters a supervisor would read there are among flowprobe's metrics.
 func openTRAP(spec string, opts flowexport.Options) (*trapOutput, *trapout.Output, error) {
-	ctx, err := trapout.Open(spec, 0, 1)
+	ctx, err := trapout.OpenWith(spec, 0, 1, trapout.Options{NoService: true})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -32,23 +32,6 @@ func progID(t *testing.T, p *ebpf.Program) uint32 {
 	return uint32(id)
 }
 
-// attached returns the XDP state netlink reports for the probe end.
-func attached(t *testing.T, end *testhost.End) netlink.LinkXdp {
-	t.Helper()
-	var xdp netlink.LinkXdp
-	err := end.Do(func() error {
-		l, err := netlink.LinkByName(end.Link)
-		if err == nil && l.Attrs().Xdp != nil {
-			xdp = *l.Attrs().Xdp
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return xdp
-}
-
 func attach(end *testhost.End, p *ebpf.Program, opts Options) (*Link, error) {
 	var l *Link
 	err := end.Do(func() (err error) {
@@ -81,7 +64,7 @@ func TestAttachModes(t *testing.T) {
 				t.Errorf("attached in %s to ifindex %d, want %s on %d", l.Mode(),
 					l.IfIndex(), tc.want, h.Probe.IfIndex)
 			}
-			xdp := attached(t, &h.Probe)
+			xdp := testhost.XDPState(t, &h.Probe)
 			if !xdp.Attached || xdp.ProgId != progID(t, p) || xdp.AttachMode != tc.attachMode {
 				t.Errorf("netlink reports %+v, want program %d in mode %d", xdp,
 					progID(t, p), tc.attachMode)
@@ -89,7 +72,7 @@ func TestAttachModes(t *testing.T) {
 			if err := l.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if xdp := attached(t, &h.Probe); xdp.Attached {
+			if xdp := testhost.XDPState(t, &h.Probe); xdp.Attached {
 				t.Errorf("still attached after Close: %+v", xdp)
 			}
 		})
@@ -115,7 +98,7 @@ func TestAttachRefusesOtherProgram(t *testing.T) {
 	if _, err := attach(&h.Probe, ours, Options{}); !errors.Is(err, ErrOtherProgram) {
 		t.Fatalf("attach over a foreign program: %v, want ErrOtherProgram", err)
 	}
-	if xdp := attached(t, &h.Probe); xdp.ProgId != progID(t, foreign) {
+	if xdp := testhost.XDPState(t, &h.Probe); xdp.ProgId != progID(t, foreign) {
 		t.Fatalf("the refused attach disturbed the foreign program: %+v", xdp)
 	}
 
@@ -123,7 +106,7 @@ func TestAttachRefusesOtherProgram(t *testing.T) {
 	if err != nil {
 		t.Fatalf("forced attach: %v", err)
 	}
-	if xdp := attached(t, &h.Probe); xdp.ProgId != progID(t, ours) {
+	if xdp := testhost.XDPState(t, &h.Probe); xdp.ProgId != progID(t, ours) {
 		t.Errorf("after a forced attach netlink reports %+v", xdp)
 	}
 

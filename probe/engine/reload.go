@@ -58,9 +58,8 @@ func (e *Engine) SwapExporters(exporters []flow.Exporter) error {
 // SetTimeouts gives every worker's cache new timeouts, read as in flowcache.Config
 // (0 means the default, a negative FIN wait means 0), from any goroutine. Each cache
 // takes them at its next tick, at most a second later on a live source; the flows it
-// holds stay. A flow already in a cache keeps its deadline until its next packet;
-// see flowcache.Cache.SetTimeouts. Out-of-range values give an error and change
-// nothing.
+// holds stay and take deadlines from the new timeouts (see
+// flowcache.Cache.SetTimeouts). Out-of-range values give an error and change nothing.
 func (e *Engine) SetTimeouts(active, inactive, finWait time.Duration) error {
 	if err := flowcache.CheckTimeouts(active, inactive, finWait); err != nil {
 		return fmt.Errorf("engine: %w", err)

@@ -202,7 +202,7 @@ func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 	r.TimeFirst = min(r.TimeFirst, first)
 	r.TimeLast = max(r.TimeLast, last)
 
-	deadline := min(r.TimeLast+c.inactiveNs, r.TimeFirst+c.activeNs)
+	deadline := c.timeoutDeadline(r)
 	switch {
 	case tcpFlags&flow.TCPRst != 0:
 		deadline = last
@@ -213,11 +213,21 @@ func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 	case r.EndReason == flow.EndOfFlow:
 		deadline = min(deadline, c.slots[slot].deadline)
 	}
-	c.slots[slot].deadline = deadline
-	c.tags[slot] = c.tags[slot]&^0xffff | uint32(coarseSeconds(deadline))
+	c.setDeadline(slot, deadline)
 	if deadline <= c.now { // due already, by the cache clock
 		c.expire(slot)
 	}
+}
+
+// timeoutDeadline is when the flow r ends by the active and inactive timeouts.
+func (c *Cache) timeoutDeadline(r *flow.Record) int64 {
+	return min(r.TimeLast+c.inactiveNs, r.TimeFirst+c.activeNs)
+}
+
+// setDeadline records the deadline of the flow in slot, in the slot and in its tag.
+func (c *Cache) setDeadline(slot int, deadline int64) {
+	c.slots[slot].deadline = deadline
+	c.tags[slot] = c.tags[slot]&^0xffff | uint32(coarseSeconds(deadline))
 }
 
 // hashTag is the part of hash h kept in a tag word: 16 bits that the bucket index

@@ -1,6 +1,10 @@
 package flowcache
 
-import "time"
+import (
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
 
 // CheckTimeouts reports whether SetTimeouts would accept these timeouts, read as in
 // Config.
@@ -15,9 +19,10 @@ func CheckTimeouts(active, inactive, finWait time.Duration) error {
 // returns an error when one is out of range. Like every other method it must be
 // called from the goroutine that owns the cache.
 //
-// A flow already in the cache keeps the deadline it has until its next packet, which
-// sets the deadline from the new timeouts; so after a timeout is shortened, an idle
-// flow may still end as late as the old timeout said.
+// The flows already in the cache take deadlines from the new timeouts at once, and
+// those now overdue leave with the sweep, within a sweep period. A closing TCP flow
+// keeps its FIN wait deadline when that is earlier. Going over every flow takes a few
+// milliseconds for a default cache.
 func (c *Cache) SetTimeouts(active, inactive, finWait time.Duration) error {
 	cfg := c.cfg
 	cfg.ActiveTimeout, cfg.InactiveTimeout, cfg.FINWait = active, inactive, finWait
@@ -29,5 +34,21 @@ func (c *Cache) SetTimeouts(active, inactive, finWait time.Duration) error {
 	c.activeNs = int64(cfg.ActiveTimeout)
 	c.inactiveNs = int64(cfg.InactiveTimeout)
 	c.finWaitNs = int64(cfg.FINWait)
+	c.rescheduleAll()
 	return nil
+}
+
+// rescheduleAll gives every flow in the cache the deadline of the timeouts in force.
+func (c *Cache) rescheduleAll() {
+	for s, t := range c.tags {
+		if t == 0 {
+			continue
+		}
+		r := &c.slots[s].rec
+		deadline := c.timeoutDeadline(r)
+		if r.EndReason == flow.EndOfFlow {
+			deadline = min(deadline, c.slots[s].deadline)
+		}
+		c.setDeadline(s, deadline)
+	}
 }

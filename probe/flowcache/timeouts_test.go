@@ -1,0 +1,57 @@
+package flowcache
+
+import (
+	"testing"
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
+
+// TestSetTimeoutsReschedulesFlows checks that flows already in the cache end by the
+// timeouts set later: sooner after a shortening, later after a lengthening, and that
+// a closing TCP flow keeps its FIN wait when that is earlier.
+func TestSetTimeoutsReschedulesFlows(t *testing.T) {
+	const c2 = "198.18.0.3:50000"
+	cases := []struct {
+		name              string
+		inactive, changed time.Duration
+		packets           []flow.Packet
+		// Advance runs to each of these seconds after t0 in turn; want[i] is what
+		// has left by then.
+		at   []int64
+		want [][]want
+	}{
+		{"shortened", 30 * time.Second, 5 * time.Second,
+			[]flow.Packet{pkt(a, b, udp, t0, 100, 0)},
+			[]int64{4, 7},
+			[][]want{nil, {{src: a, dst: b, packets: 1, bytes: 100, reason: flow.EndIdle}}}},
+		{"lengthened", 5 * time.Second, 30 * time.Second,
+			[]flow.Packet{pkt(a, b, udp, t0, 100, 0)},
+			[]int64{10, 32},
+			[][]want{nil, {{src: a, dst: b, packets: 1, bytes: 100, reason: flow.EndIdle}}}},
+		{"closing keeps its FIN wait", 30 * time.Second, 60 * time.Second,
+			[]flow.Packet{pkt(a, b, tcp, t0, 60, fin), pkt(c2, b, udp, t0, 80, 0)},
+			[]int64{3, 62},
+			[][]want{
+				{{src: a, dst: b, packets: 1, bytes: 60, reason: flow.EndOfFlow, tcpFlags: fin}},
+				{{src: c2, dst: b, packets: 1, bytes: 80, reason: flow.EndIdle}},
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, col := newCache(t, Config{InactiveTimeout: tc.inactive, Capacity: 1024})
+			for i := range tc.packets {
+				c.Update(&tc.packets[i])
+			}
+			c.Advance(t0 + sec/2)
+			if err := c.SetTimeouts(0, tc.changed, 0); err != nil {
+				t.Fatal(err)
+			}
+			for i, at := range tc.at {
+				col.records = col.records[:0]
+				c.Advance(t0 + at*sec)
+				check(t, col.records, tc.want[i])
+			}
+		})
+	}
+}

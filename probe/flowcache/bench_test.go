@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
@@ -115,8 +116,9 @@ func BenchmarkMapBaseline(b *testing.B) {
 	}
 }
 
-// BenchmarkSweep measures one full pass of the sweep over a default-sized table that
-// holds 100,000 flows of which none is due, the common case between expiries.
+// BenchmarkSweep measures one full pass of the sweep over a default-sized table fed
+// 100,000 flows of the mix, of which the "flows" still open are none due, the common
+// case between expiries.
 func BenchmarkSweep(b *testing.B) {
 	c, err := New(Config{}, func(batch []flow.Record) []flow.Record { return batch[:0] })
 	if err != nil {
@@ -131,6 +133,29 @@ func BenchmarkSweep(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c.sweepSlice(0, buckets, t0+sec, false)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(c.Stats().Active), "flows")
+}
+
+// BenchmarkSetTimeouts measures giving new timeouts to a default-sized table fed
+// 100,000 flows of the mix, each of the "flows" still open taking a new deadline.
+func BenchmarkSetTimeouts(b *testing.B) {
+	c, err := New(Config{}, func(batch []flow.Record) []flow.Record { return batch[:0] })
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, p := range mixPackets(200_000, 100_000) {
+		p.Timestamp = t0 + int64(i)
+		c.Update(&p)
+	}
+	inactive := [2]time.Duration{20 * time.Second, 40 * time.Second}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.SetTimeouts(0, inactive[i%2], 0); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(c.Stats().Active), "flows")

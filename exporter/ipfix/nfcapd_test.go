@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +16,31 @@ import (
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
-// startNfcapd runs nfcapd on 127.0.0.1:port writing into dir, and returns once it
-// has bound the port. The returned function stops it and returns its output.
-func startNfcapd(t *testing.T, port int, dir string) func() string {
+// startNfcapd runs nfcapd on a free port of 127.0.0.1 writing into dir, and returns
+// the port once nfcapd has bound it. The returned function stops nfcapd and returns
+// its output. A port is free only until somebody binds it, so when another process
+// takes it first and nfcapd exits for that, it starts again on another port.
+func startNfcapd(t *testing.T, dir string) (int, func() string) {
 	t.Helper()
 	raiseRcvbuf(t)
+	for attempt := 1; ; attempt++ {
+		port := freePort(t)
+		stop, err := runNfcapd(t, port, dir)
+		if err == nil {
+			return port, stop
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || attempt == 3 {
+			t.Fatalf("nfcapd on port %d: %v", port, err)
+		}
+	}
+}
+
+// runNfcapd starts nfcapd on 127.0.0.1:port and waits until the port shows in
+// /proc/net/udp; waiting by binding the port ourselves could take it from nfcapd.
+// An nfcapd that exits first because the port was taken gives an error that wraps
+// syscall.EADDRINUSE.
+func runNfcapd(t *testing.T, port int, dir string) (func() string, error) {
+	t.Helper()
 	var out bytes.Buffer
 	cmd := exec.Command("nfcapd", "-b", "127.0.0.1", "-p", strconv.Itoa(port), "-w", dir,
 		"-B", "8388608")
@@ -29,6 +48,8 @@ func startNfcapd(t *testing.T, port int, dir string) func() string {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start nfcapd: %v", err)
 	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
 	stopped := false
 	stop := func() string {
 		if stopped {
@@ -36,8 +57,6 @@ func startNfcapd(t *testing.T, port int, dir string) func() string {
 		}
 		stopped = true
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
@@ -47,22 +66,41 @@ func startNfcapd(t *testing.T, port int, dir string) func() string {
 		}
 		return out.String()
 	}
-	t.Cleanup(func() { stop() })
 
-	// nfcapd has bound the port once nobody else can.
 	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-		if err == nil {
-			_ = c.Close()
-		} else if errors.Is(err, syscall.EADDRINUSE) {
-			return stop
+	for !udpBound(t, port) {
+		select {
+		case err := <-done:
+			stopped = true
+			if strings.Contains(out.String(), "Address already in use") {
+				return nil, fmt.Errorf("%w: %s", syscall.EADDRINUSE, out.String())
+			}
+			return nil, fmt.Errorf("nfcapd exited (%v): %s", err, out.String())
+		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nfcapd did not bind port %d: %s", port, out.String())
+			stop()
+			return nil, fmt.Errorf("nfcapd did not bind port %d in 5 s: %s", port, out.String())
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	t.Cleanup(func() { stop() })
+	return stop, nil
+}
+
+// udpBound reports whether a UDP socket is bound to 127.0.0.1:port, from /proc/net/udp.
+func udpBound(t *testing.T, port int) bool {
+	t.Helper()
+	table, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		t.Fatalf("read the UDP socket table: %v", err)
+	}
+	want := fmt.Sprintf("0100007F:%04X", port)
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == want {
+			return true
+		}
+	}
+	return false
 }
 
 // waitUDPDrained waits until the receive queue of the UDP socket bound to
@@ -193,8 +231,8 @@ func TestNfcapdReceivesUDPExport(t *testing.T) {
 	requireTool(t, "nfdump")
 	for _, ms := range []bool{true, false} {
 		t.Run(fmt.Sprintf("milliseconds=%v", ms), func(t *testing.T) {
-			port, dir := freePort(t), t.TempDir()
-			stop := startNfcapd(t, port, dir)
+			dir := t.TempDir()
+			port, stop := startNfcapd(t, dir)
 
 			records := sampleRecords(1000)
 			e, err := New(Options{Address: fmt.Sprintf("127.0.0.1:%d", port), Milliseconds: ms,

@@ -117,6 +117,8 @@ func TestUsage(t *testing.T) {
 		{"xdp with workers", []string{"-I", noIf, "--mode", "xdp", "-w", "2"},
 			exitUsage, "", "afpacket only"},
 		{"udp without collector", []string{"-r", trace, "-u"}, exitUsage, "", "-x"},
+		{"decap in xdp mode", []string{"-I", noIf, "--decap"}, exitUsage, "",
+			"--decap needs --mode afpacket or afxdp"},
 		{"small cache", []string{"-r", trace, "-s", "3"}, exitUsage, "", "cache size"},
 		{"two stdout outputs", []string{"-r", trace, "-o", "csv", "-o", "json"}, exitUsage,
 			"", "standard output"},

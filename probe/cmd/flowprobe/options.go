@@ -244,6 +244,9 @@ func checkOptions(o *options) error {
 		return usageError("-f, -w and --promisc apply to --mode afpacket only")
 	case o.xdpFirst != 0 && (o.iface == "" || o.mode != "xdp"):
 		return usageError("--xdp-first-packets applies to --mode xdp only")
+	case o.decap && o.iface != "" && o.mode == "xdp":
+		return usageError("--decap needs --mode afpacket or afxdp: the XDP program " +
+			"counts tunnelled packets as their outer flow")
 	case o.active <= 0 || o.inactive <= 0 || o.finWait < 0:
 		return usageError("timeouts must be positive (active %v, inactive %v, "+
 			"fin wait %v)", o.active, o.inactive, o.finWait)

@@ -57,7 +57,8 @@ Flow cache:
   -s N                cache size in flows, shared by the workers (default 262144,
                       196 bytes each)
   --split             one record per direction instead of biflows
-  --decap             count GRE and VXLAN traffic as its inner flows
+  --decap             count GRE and VXLAN traffic as its inner flows, one flow per
+                      tunnel ID (trace files, --mode afpacket and afxdp)
 
 Other:
   --config FILE       read the settings from a YAML file (deploy/flowprobe.yaml shows

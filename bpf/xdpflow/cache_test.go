@@ -14,8 +14,9 @@ import (
 
 // cacheIndex is the slot cache_slot in flow.c gives k on CPU 0 of a cache with
 // slots slots per CPU.
-func cacheIndex(k flow.Key, slots uint32) uint32 {
+func cacheIndex(fk flow.Key, slots uint32) uint32 {
 	const mul = 0x9e3779b97f4a7c15
+	k := KeyOf(&fk)
 	w := (*[5]uint64)(unsafe.Pointer(&k))
 	h := w[0] * mul
 	for _, x := range w[1:] {
@@ -196,8 +197,8 @@ func TestDrainMergesCacheParts(t *testing.T) {
 				LastNs: 1<<62 + 1, SrcMAC: [6]byte{9}, TCPFlags: 0x02}
 			alone := FlowCounters{Packets: 3, Bytes: 300, FirstNs: 7, LastNs: 8}
 			slots := map[uint32]flowSlot{
-				cacheIndex(inTable, o.slots):                 {inTable, late},
-				(cacheIndex(inTable, o.slots) + 1) % o.slots: {cacheOnly, alone},
+				cacheIndex(inTable, o.slots):                 {KeyOf(&inTable), late},
+				(cacheIndex(inTable, o.slots) + 1) % o.slots: {KeyOf(&cacheOnly), alone},
 			}
 			for i, s := range slots {
 				if err := o.cache[o.active].Put(i, s); err != nil {

@@ -24,11 +24,11 @@ func fillActive(b testing.TB, o *Objects, n int) {
 			b.Fatal(err)
 		}
 	}
-	keys := make([]flow.Key, 0, drainBatch)
+	keys := make([]Key, 0, drainBatch)
 	values := make([]FlowCounters, 0, drainBatch*cpus)
 	for mi, m := range set {
 		for i := mi; i < n; i += len(set) {
-			var k flow.Key
+			var k Key
 			k.IPVersion, k.Protocol = 4, 6
 			k.SrcAddr[10], k.SrcAddr[11] = 0xff, 0xff
 			k.DstAddr[10], k.DstAddr[11] = 0xff, 0xff

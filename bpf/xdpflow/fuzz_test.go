@@ -89,7 +89,8 @@ func FuzzProgramParity(f *testing.F) {
 			t.Errorf("program l4_missing %d, parser %v", got, l4Missing)
 		}
 		var c FlowCounters
-		if err := table.LookupAndDelete(&pkt.Key, &c); err != nil {
+		k := KeyOf(&pkt.Key)
+		if err := table.LookupAndDelete(&k, &c); err != nil {
 			t.Fatalf("parser's flow %+v not in the table: %v", pkt.Key, err)
 		}
 		if c.Packets != 1 || c.Bytes != uint64(pkt.IPBytes) || c.TCPFlags != pkt.TCPFlags ||

@@ -76,7 +76,7 @@ func TestFullTableAccountsEveryPacket(t *testing.T) {
 				seen[k]++
 			}
 			for _, ev := range events {
-				seen[ev.Key]++
+				seen[ev.Key.Flow()]++
 			}
 			for k, n := range seen {
 				if !sent[k] || n != 1 {

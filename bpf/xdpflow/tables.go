@@ -19,7 +19,7 @@ type Tables struct {
 	maps   []*ebpf.Map
 	perCPU bool
 	cpus   int
-	keys   []flow.Key
+	keys   []Key
 	values []FlowCounters
 
 	cache      *ebpf.Map // the set's cache of busy flows
@@ -28,14 +28,14 @@ type Tables struct {
 	slots      []flowSlot
 	// parts read from the cache and not reported yet, by CPU and flow
 	parts map[cachedFlow]FlowCounters
-	part  cachedFlow   // the part being reported, kept here so that fn's pointers
-	sum   FlowCounters // do not make every reported part a new allocation
+	key   flow.Key     // the flow being reported, kept here so that fn's pointers
+	sum   FlowCounters // do not make every reported flow a new allocation
 }
 
 // cachedFlow names a flow's part in one CPU's cache.
 type cachedFlow struct {
 	cpu int
-	key flow.Key
+	key Key
 }
 
 // Swap installs the idle set of flow tables and returns the set the program was
@@ -71,7 +71,7 @@ func (o *Objects) tables(s int) (*Tables, error) {
 		}
 		t.cpus = n
 	}
-	t.keys = make([]flow.Key, drainBatch)
+	t.keys = make([]Key, drainBatch)
 	t.values = make([]FlowCounters, drainBatch*t.cpus)
 	n := t.cache.MaxEntries()
 	t.slotKeys = make([]uint32, n)
@@ -98,8 +98,8 @@ func (t *Tables) Drain(fn func(k *flow.Key, c *FlowCounters)) error {
 		}
 	}
 	for f, c := range t.parts {
-		t.part, t.sum = f, c
-		fn(&t.part.key, &t.sum)
+		t.key, t.sum = f.key.Flow(), c
+		fn(&t.key, &t.sum)
 		delete(t.parts, f)
 	}
 	return nil
@@ -172,7 +172,8 @@ func (t *Tables) drainMap(m *ebpf.Map, index int, fn func(k *flow.Key, c *FlowCo
 					delete(t.parts, f)
 				}
 				if v.Packets != 0 {
-					fn(&t.keys[i], v)
+					t.key = t.keys[i].Flow()
+					fn(&t.key, v)
 				}
 			}
 		}

@@ -7,6 +7,31 @@ import (
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
+// Key is a flow key as the program keeps it (struct flow_key in flow.h): flow.Key
+// without its tunnel fields, since the program does not decapsulate tunnels.
+type Key struct {
+	SrcAddr   [16]byte
+	DstAddr   [16]byte
+	SrcPort   uint16
+	DstPort   uint16
+	VLAN      uint16
+	Protocol  uint8
+	IPVersion uint8
+}
+
+// KeyOf returns the program's key of a flow outside any tunnel; k's tunnel fields
+// are dropped.
+func KeyOf(k *flow.Key) Key {
+	return Key{SrcAddr: k.SrcAddr, DstAddr: k.DstAddr, SrcPort: k.SrcPort,
+		DstPort: k.DstPort, VLAN: k.VLAN, Protocol: k.Protocol, IPVersion: k.IPVersion}
+}
+
+// Flow returns k as a flow.Key outside any tunnel.
+func (k *Key) Flow() flow.Key {
+	return flow.Key{SrcAddr: k.SrcAddr, DstAddr: k.DstAddr, SrcPort: k.SrcPort,
+		DstPort: k.DstPort, VLAN: k.VLAN, Protocol: k.Protocol, IPVersion: k.IPVersion}
+}
+
 // FlowCounters is one flow's counters on one CPU, as the program keeps them in its
 // tables (struct flow_counters in flow.h). Times are bpf_ktime_get_ns readings: the
 // CLOCK_MONOTONIC time in nanoseconds, not wall time.
@@ -24,14 +49,14 @@ type FlowCounters struct {
 
 // flowSlot is one slot of a CPU's cache of busy flows (struct flow_slot in flow.h).
 type flowSlot struct {
-	Key      flow.Key
+	Key      Key
 	Counters FlowCounters
 }
 
 // PacketEvent is one frame the program could not add to its table because the table
 // was full, as it arrives through the ring buffer (struct packet_event in flow.h).
 type PacketEvent struct {
-	Key          flow.Key
+	Key          Key
 	TimeNs       uint64 // bpf_ktime_get_ns when the frame was seen
 	IPBytes      uint32
 	TCPFlags     uint8
@@ -46,7 +71,7 @@ type PacketEvent struct {
 // nanoseconds; the caller adds its wall-clock offset.
 func (e *PacketEvent) Packet() flow.Packet {
 	return flow.Packet{
-		Key:          e.Key,
+		Key:          e.Key.Flow(),
 		SrcMAC:       e.SrcMAC,
 		DstMAC:       e.DstMAC,
 		Timestamp:    int64(e.TimeNs),

@@ -5,15 +5,13 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
-
-	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
 // TestTypesMatchObject checks the Go mirrors of the program's structs against the
 // sizes the compiler wrote into BTF, for both objects.
 func TestTypesMatchObject(t *testing.T) {
 	want := map[string]reflect.Type{
-		"flow_key":      reflect.TypeFor[flow.Key](),
+		"flow_key":      reflect.TypeFor[Key](),
 		"flow_counters": reflect.TypeFor[FlowCounters](),
 		"packet_event":  reflect.TypeFor[PacketEvent](),
 		"flow_slot":     reflect.TypeFor[flowSlot](),

@@ -41,7 +41,7 @@ func appendMAC(b []byte, m [6]byte) []byte {
 
 // appendTunnelAddr writes an outer tunnel address, or nothing when there is no tunnel.
 func appendTunnelAddr(b []byte, r *flow.Record, a *[16]byte) []byte {
-	if r.Tunnel.Type == flow.TunnelNone {
+	if r.TunnelType == flow.TunnelNone {
 		return b
 	}
 	addr := netip.AddrFrom16(*a)
@@ -131,10 +131,10 @@ var columns = []column{
 		return appendMAC(b, r.DstMAC)
 	}},
 	{name: "TUNNEL", width: 6, quoted: true, raw: func(b []byte, r *flow.Record) []byte {
-		if int(r.Tunnel.Type) < len(tunnelNames) {
-			return append(b, tunnelNames[r.Tunnel.Type]...)
+		if int(r.TunnelType) < len(tunnelNames) {
+			return append(b, tunnelNames[r.TunnelType]...)
 		}
-		return strconv.AppendUint(b, uint64(r.Tunnel.Type), 10)
+		return strconv.AppendUint(b, uint64(r.TunnelType), 10)
 	}},
 	{name: "TUNNEL_SRC_IP", width: 15, quoted: true,
 		raw: func(b []byte, r *flow.Record) []byte {
@@ -144,5 +144,5 @@ var columns = []column{
 		raw: func(b []byte, r *flow.Record) []byte {
 			return appendTunnelAddr(b, r, &r.Tunnel.DstAddr)
 		}},
-	uintColumn("TUNNEL_ID", 9, func(r *flow.Record) uint64 { return uint64(r.Tunnel.ID) }),
+	uintColumn("TUNNEL_ID", 9, func(r *flow.Record) uint64 { return uint64(r.TunnelID) }),
 }

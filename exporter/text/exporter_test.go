@@ -32,8 +32,8 @@ func sampleRecords() []flow.Record {
 	v6.Packets, v6.Bytes = 1, 104
 	v6.TimeFirst, v6.TimeLast = first, first
 	v6.EndReason, v6.Direction = flow.EndForced, flow.Egress
-	v6.Tunnel = flow.Tunnel{Type: flow.TunnelVXLAN, ID: 7,
-		SrcAddr: netip.MustParseAddr("198.19.0.1").As16(),
+	v6.TunnelType, v6.TunnelID = flow.TunnelVXLAN, 7
+	v6.Tunnel = flow.Tunnel{SrcAddr: netip.MustParseAddr("198.19.0.1").As16(),
 		DstAddr: netip.MustParseAddr("198.19.0.2").As16()}
 	return []flow.Record{v4, v6}
 }

@@ -12,6 +12,12 @@ import (
 //
 // For ICMP and ICMPv6 both ports are 0, so that an echo request and its reply share a
 // biflow; the type and code of the first packet are kept in Record.ICMPTypeCode.
+//
+// A flow the parser found inside a tunnel (with decapsulation on) has the inner
+// addresses and ports, and TunnelType and TunnelID say which tunnel carried it, so that
+// the same inner flow in two VXLAN segments, or two GRE tunnels with different keys,
+// makes two flows. Tunnels are told apart by type and ID only: the outer addresses,
+// kept in Packet.Tunnel and Record.Tunnel, are not part of the key.
 type Key struct {
 	SrcAddr   [16]byte
 	DstAddr   [16]byte
@@ -20,6 +26,10 @@ type Key struct {
 	VLAN      uint16 // outermost VLAN ID, 0 when untagged
 	Protocol  uint8  // IP protocol number
 	IPVersion uint8  // 4 or 6
+
+	TunnelID   uint32     // VXLAN VNI or GRE key, 0 when absent or outside a tunnel
+	TunnelType TunnelType // TunnelNone for a flow outside any tunnel
+	_          [3]byte    // always zero, so that the key compares as whole words
 }
 
 // Reverse returns the key of the opposite direction.

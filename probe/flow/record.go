@@ -51,12 +51,11 @@ const (
 	TunnelVXLAN
 )
 
-// Tunnel describes the outer header of a decapsulated flow.
+// Tunnel holds the outer addresses of a decapsulated flow's tunnel; the tunnel's
+// type and ID are part of the Key. Both are zero outside a tunnel.
 type Tunnel struct {
-	Type    TunnelType
 	SrcAddr [16]byte // outer source, in the same 16-byte form as Key addresses
 	DstAddr [16]byte
-	ID      uint32 // VXLAN VNI or GRE key, 0 when absent
 }
 
 // Record is one biflow (or uniflow in split mode) as it leaves the cache. The forward
@@ -64,10 +63,11 @@ type Tunnel struct {
 //
 // Bytes count IP bytes (the IP total length, headers included), not frame bytes.
 // Times are Unix nanoseconds of packet time.
+//
+// The fields every packet touches come first, so that the flow cache reads a record's
+// key and counters in its first two cache lines.
 type Record struct {
 	Key
-
-	SrcMAC, DstMAC [6]byte
 
 	Packets, PacketsRev   uint64
 	Bytes, BytesRev       uint64
@@ -81,6 +81,8 @@ type Record struct {
 	EndReason EndReason
 	Direction Direction
 	IfIndex   uint32 // ifIndex of the capturing interface, 0 for trace files
+
+	SrcMAC, DstMAC [6]byte
 
 	Tunnel Tunnel
 }

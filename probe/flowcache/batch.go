@@ -58,9 +58,9 @@ func (c *Cache) prefetchSlot(h uint64) {
 	tag := hashTag(h)
 	for i, t := range c.tags[base : base+Ways : base+Ways] {
 		if t>>16 == tag {
-			s := &c.slots[base+i]
-			prefetch.Line(unsafe.Pointer(&s.deadline))
-			prefetch.Line(unsafe.Pointer(&s.rec.Packets))
+			s := unsafe.Pointer(&c.slots[base+i])
+			prefetch.Line(s)
+			prefetch.Line(unsafe.Add(s, 64))
 			return
 		}
 	}

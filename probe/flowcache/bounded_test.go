@@ -26,6 +26,9 @@ func randomPacket(rng *rand.Rand, at int64) flow.Packet {
 	p.DstPort = uint16(1000 + rng.IntN(4))
 	p.Protocol = []uint8{tcp, udp}[rng.IntN(2)]
 	p.VLAN = uint16(rng.IntN(2))
+	if rng.IntN(4) == 0 {
+		p.TunnelType, p.TunnelID = flow.TunnelVXLAN, uint32(1+rng.IntN(2))
+	}
 	p.Timestamp = at
 	p.IPBytes = uint32(40 + rng.IntN(1400))
 	if p.Protocol == tcp {

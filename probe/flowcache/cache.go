@@ -25,9 +25,9 @@ type Stats struct {
 
 // slot holds one flow. A slot is padded to whole 64-byte cache lines, and the slot
 // array of a real cache is large enough that Go allocates it page-aligned, so every
-// slot starts a line: the deadline and the key then share the first line, and the
-// counters and times the second, which is all a packet of a known flow touches.
-// Unpadded (168 bytes), slots straddled lines and a packet touched up to three.
+// slot starts a line: the deadline, the key and the counters then fill the first two
+// lines, which is all a packet of a known flow touches. Unpadded (168 bytes), slots
+// straddled lines and a packet touched up to three.
 type slot struct {
 	// deadline is the packet time at which the flow ends: the earliest of its
 	// inactive and active timeouts and, once closing, its FIN wait.
@@ -38,6 +38,13 @@ type slot struct {
 
 // slotPad rounds a slot up to a multiple of 64 bytes.
 const slotPad = (64 - (8+unsafe.Sizeof(flow.Record{}))%64) % 64
+
+// hotBytes is how much of a slot a packet of a known flow reads and writes: up to the
+// end of the record's IfIndex, the last field before the MACs and the tunnel. The line
+// below stops the build if a change of flow.Record pushes it past two cache lines.
+const hotBytes = unsafe.Offsetof(slot{}.rec) + unsafe.Offsetof(flow.Record{}.IfIndex) + 4
+
+var _ [2*64 - hotBytes]byte
 
 // Cache turns packets into flow records; see the package comment for the rules.
 type Cache struct {

@@ -5,10 +5,10 @@
 // its deadline. Nothing is ever dropped: a pushed-out flow is exported with
 // EndLackOfResource (or with its own reason when it had already timed out).
 //
-// A flow is identified by flow.Key: addresses, ports, protocol and VLAN ID. MACs,
-// interface, direction, ICMP type and tunnel are those of the flow's first packet.
-// The key has no tunnel fields, so with decapsulation the same inner 5-tuple inside
-// two different tunnels counts as one flow.
+// A flow is identified by flow.Key: addresses, ports, protocol, VLAN ID and, for a
+// decapsulated flow, the tunnel's type and ID (VXLAN VNI or GRE key). MACs,
+// interface, direction, ICMP type and the tunnel's outer addresses are those of the
+// flow's first packet.
 //
 // Flows end on packet time, never on the wall clock, so a trace replays to the same
 // records every time:

@@ -38,6 +38,7 @@ func hashKey(k *flow.Key) uint64 {
 	}
 	x := uint64(pa)<<48 | uint64(pb)<<32 | uint64(k.VLAN)<<16 |
 		uint64(k.Protocol)<<8 | uint64(k.IPVersion)
-	h := mix(a0^seedA0, a1^seedA1) ^ mix(b0^seedB0, b1^seedB1)
+	t := uint64(k.TunnelID)<<8 | uint64(k.TunnelType)
+	h := mix(a0^seedA0, a1^seedA1) ^ mix(b0^seedB0, b1^seedB1^t)
 	return mix(h^seedX, x^seedY)
 }

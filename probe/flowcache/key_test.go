@@ -31,6 +31,10 @@ func TestKeyWords(t *testing.T) {
 		{"ip version", func(k *flow.Key) { k.IPVersion = 6 }},
 		{"reversed, other vlan", func(k *flow.Key) { *k = k.Reverse(); k.VLAN++ }},
 		{"reversed, other protocol", func(k *flow.Key) { *k = k.Reverse(); k.Protocol++ }},
+		{"tunnel id", func(k *flow.Key) { k.TunnelID++ }},
+		{"tunnel type", func(k *flow.Key) { k.TunnelType = flow.TunnelGRE }},
+		{"reversed, other tunnel id", func(k *flow.Key) { *k = k.Reverse(); k.TunnelID ^= 1 << 23 }},
+		{"reversed, other tunnel type", func(k *flow.Key) { *k = k.Reverse(); k.TunnelType++ }},
 	}
 	for _, v := range variants {
 		k := base

@@ -121,12 +121,12 @@ func describe(p *flow.Packet) string {
 	if p.ICMPTypeCode != 0 {
 		s += fmt.Sprintf(" icmp %d/%d", p.ICMPTypeCode>>8, p.ICMPTypeCode&0xff)
 	}
-	if p.Tunnel.Type != flow.TunnelNone {
+	if p.TunnelType != flow.TunnelNone {
 		outer := flow.Key{SrcAddr: p.Tunnel.SrcAddr, DstAddr: p.Tunnel.DstAddr, IPVersion: 4}
 		if !outer.SrcIP().Is4() {
 			outer.IPVersion = 6
 		}
-		s += fmt.Sprintf(" tunnel %d id %d %v > %v", p.Tunnel.Type, p.Tunnel.ID,
+		s += fmt.Sprintf(" tunnel %d id %d %v > %v", p.TunnelType, p.TunnelID,
 			outer.SrcIP(), outer.DstIP())
 	}
 	return s

@@ -38,7 +38,8 @@
 // Tunnels: with Options.Decapsulate, GRE (over IPv4 or IPv6, with or without key,
 // carrying IPv4, IPv6 or Ethernet) and VXLAN (UDP destination port 4789) packets
 // are keyed by their inner packet: IPBytes, ports and flags are the inner ones,
-// and Packet.Tunnel holds the outer addresses and the GRE key or VNI. One tunnel
+// the key's TunnelType and TunnelID name the tunnel (the GRE key or VNI), and
+// Packet.Tunnel holds the outer addresses. One tunnel
 // level is decapsulated. A tunnel packet whose payload cannot be read, or that is
 // an IP fragment, stays the outer flow.
 //

@@ -92,7 +92,7 @@ func checkFlowPacket(t *testing.T, pkt *flow.Packet, decapsulate bool) {
 	if pkt.VLAN > 0x0fff {
 		t.Fatalf("VLAN %d", pkt.VLAN)
 	}
-	if pkt.Tunnel.Type != flow.TunnelNone && !decapsulate {
+	if pkt.TunnelType != flow.TunnelNone && !decapsulate {
 		t.Fatalf("tunnel %+v without decapsulation", pkt.Tunnel)
 	}
 }

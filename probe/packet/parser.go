@@ -18,8 +18,8 @@ const (
 // DefaultFragmentTimeout of packet time after its first fragment.
 type Options struct {
 	// Decapsulate makes GRE and VXLAN packets count as their inner flow, with the
-	// outer addresses and the VNI or GRE key in Packet.Tunnel. Without it the
-	// outer packet is the flow.
+	// tunnel type and the VNI or GRE key in the key and the outer addresses in
+	// Packet.Tunnel. Without it the outer packet is the flow.
 	Decapsulate bool
 	// FragmentSlots is the number of first fragments remembered at once, rounded
 	// up to a power of two of at least 4. The table takes about 64 bytes a slot.

@@ -136,8 +136,8 @@ func TestTunnelDecapsulation(t *testing.T) {
 			}
 			for i := range inner {
 				o, in := &plain[i], &inner[i]
-				if o.Tunnel.Type != flow.TunnelNone || in.Tunnel.Type != tc.tunnel ||
-					in.Tunnel.ID != tc.id {
+				if o.TunnelType != flow.TunnelNone || in.TunnelType != tc.tunnel ||
+					in.TunnelID != tc.id {
 					t.Fatalf("packet %d: tunnel %+v, want type %d id %d", i, in.Tunnel,
 						tc.tunnel, tc.id)
 				}

@@ -74,11 +74,12 @@ func (p *Parser) gre(b []byte, pkt *flow.Packet) {
 	p.leaveTunnel(r, &outer, pkt)
 }
 
-// enterTunnel records the outer addresses and clears the outer transport fields
-// before the inner packet is read into pkt.
+// enterTunnel records the tunnel in the key, keeps the outer addresses and clears
+// the outer transport fields before the inner packet is read into pkt.
 func (p *Parser) enterTunnel(t flow.TunnelType, id uint32, pkt *flow.Packet) {
 	p.inTunnel = true
-	pkt.Tunnel = flow.Tunnel{Type: t, SrcAddr: pkt.SrcAddr, DstAddr: pkt.DstAddr, ID: id}
+	pkt.TunnelType, pkt.TunnelID = t, id
+	pkt.Tunnel = flow.Tunnel{SrcAddr: pkt.SrcAddr, DstAddr: pkt.DstAddr}
 	pkt.SrcPort, pkt.DstPort, pkt.TCPFlags, pkt.ICMPTypeCode = 0, 0, 0, 0
 }
 

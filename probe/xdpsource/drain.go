@@ -82,7 +82,7 @@ func (d *drainer) mergeEvent(raw []byte) error {
 	}
 	ts := int64(ev.TimeNs) + d.offset
 	d.rec = flow.Record{
-		Key:          ev.Key,
+		Key:          ev.Key.Flow(),
 		SrcMAC:       ev.SrcMAC,
 		DstMAC:       ev.DstMAC,
 		Packets:      1,

@@ -34,7 +34,7 @@ func TestMergeConvertsTimesAndAllocatesNothing(t *testing.T) {
 		t.Errorf("table entry became %+v, want %+v", m.rec, want)
 	}
 
-	ev := xdpflow.PacketEvent{Key: k, TimeNs: 5, IPBytes: 60, TCPFlags: 0x02,
+	ev := xdpflow.PacketEvent{Key: xdpflow.KeyOf(&k), TimeNs: 5, IPBytes: 60, TCPFlags: 0x02,
 		ICMPTypeCode: 0}
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(&ev)), unsafe.Sizeof(ev))
 	if err := d.mergeEvent(raw); err != nil {

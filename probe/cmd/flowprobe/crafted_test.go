@@ -25,7 +25,11 @@ type pk struct {
 	vlan     uint16 // 0 for untagged
 	payload  int
 	icmpType uint8
+	vni      uint32 // when not 0, the frame travels in this VXLAN segment
 }
+
+// Outer addresses of the VXLAN tunnel crafted frames travel in.
+const vtepA, vtepB = "198.18.100.1", "198.18.100.2"
 
 func (p pk) frame(t *testing.T) []byte {
 	t.Helper()
@@ -78,6 +82,30 @@ func (p pk) frame(t *testing.T) []byte {
 	buf := gopacket.NewSerializeBuffer()
 	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
 	if err := gopacket.SerializeLayers(buf, opts, stack...); err != nil {
+		t.Fatal(err)
+	}
+	if p.vni == 0 {
+		return buf.Bytes()
+	}
+	return vxlanFrame(t, p.vni, buf.Bytes())
+}
+
+// vxlanFrame wraps an Ethernet frame in VXLAN segment vni from vtepA to vtepB.
+func vxlanFrame(t *testing.T, vni uint32, inner []byte) []byte {
+	t.Helper()
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP,
+		SrcIP: net.ParseIP(vtepA), DstIP: net.ParseIP(vtepB)}
+	udp := &layers.UDP{SrcPort: 49152, DstPort: 4789}
+	if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
+		t.Fatal(err)
+	}
+	buf := gopacket.NewSerializeBuffer()
+	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	if err := gopacket.SerializeLayers(buf, opts,
+		&layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 1, 1},
+			DstMAC: net.HardwareAddr{2, 0, 0, 0, 1, 2}, EthernetType: layers.EthernetTypeIPv4},
+		ip, udp, &layers.VXLAN{ValidIDFlag: true, VNI: vni}, gopacket.Payload(inner),
+	); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -209,6 +237,30 @@ func TestCraftedTraces(t *testing.T) {
 			{"VLAN": "10", "PACKETS": "1", "PACKETS_REV": "1"},
 			{"VLAN": "20", "PACKETS": "1", "PACKETS_REV": "0"},
 		},
+	}, {
+		name: "with --decap the vxlan segment is part of the key",
+		args: []string{"--decap"},
+		packets: []pk{
+			{at: 0, src: cli, dst: srv, proto: udp, vni: 100},
+			{at: 0.1, src: srv, dst: cli, proto: udp, vni: 100},
+			{at: 0.2, src: cli, dst: srv, proto: udp, vni: 200},
+			{at: 0.3, src: srv, dst: cli, proto: udp, vni: 100},
+		},
+		want: []row{
+			{"SRC_IP": "198.18.0.1", "TUNNEL": "vxlan", "TUNNEL_ID": "100",
+				"TUNNEL_SRC_IP": vtepA, "TUNNEL_DST_IP": vtepB, "BYTES": "28",
+				"PACKETS": "1", "PACKETS_REV": "2"},
+			{"SRC_IP": "198.18.0.1", "TUNNEL": "vxlan", "TUNNEL_ID": "200",
+				"PACKETS": "1", "PACKETS_REV": "0"},
+		},
+	}, {
+		name: "without --decap a vxlan segment is one outer flow",
+		packets: []pk{
+			{at: 0, src: cli, dst: srv, proto: udp, vni: 100},
+			{at: 0.2, src: cli, dst: srv, proto: udp, vni: 200},
+		},
+		want: []row{{"SRC_IP": vtepA, "DST_PORT": "4789", "TUNNEL": "none",
+			"PACKETS": "2"}},
 	}, {
 		name: "split mode makes one record per direction",
 		args: []string{"--split"},

@@ -1,11 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"os/exec"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,45 +18,7 @@ func TestLiveSIGTERM(t *testing.T) {
 
 func liveSIGTERM(t *testing.T, mode string) {
 	host := testhost.New(t, testhost.Options{})
-
-	cmd := exec.Command("ip", "netns", "exec", host.Probe.Namespace, binary,
-		"-I", host.Probe.Link, "--mode", mode, "-o", "csv", "-v")
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-
-	// The sockets exist once the "started" line is logged.
-	started := make(chan bool, 1)
-	var logs strings.Builder
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		ok := false
-		for sc.Scan() {
-			logs.WriteString(sc.Text() + "\n")
-			if !ok && strings.Contains(sc.Text(), `"started"`) {
-				ok = true
-				started <- true
-			}
-		}
-		if !ok {
-			started <- false
-		}
-	}()
-	select {
-	case ok := <-started:
-		if !ok {
-			t.Fatalf("flowprobe stopped before capturing")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("flowprobe did not start within 10 s")
-	}
+	r := startLive(t, host, "--mode", mode)
 
 	const packets = 5
 	for i := range packets {
@@ -75,22 +32,10 @@ func liveSIGTERM(t *testing.T, mode string) {
 		}
 	}
 	time.Sleep(300 * time.Millisecond) // the ring hands over blocks every 10 ms
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("flowprobe exited with %v\n%s", err, logs.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("flowprobe did not exit within 10 s of SIGTERM")
-	}
+	r.stop(t)
 
 	var found bool
-	for _, r := range readCSV(t, stdout.String()) {
+	for _, r := range readCSV(t, r.stdout.String()) {
 		if r["SRC_PORT"] != "5000" || r["DST_PORT"] != "6000" {
 			continue
 		}
@@ -104,6 +49,6 @@ func liveSIGTERM(t *testing.T, mode string) {
 		}
 	}
 	if !found {
-		t.Fatalf("the injected flow was not exported:\n%s", stdout.String())
+		t.Fatalf("the injected flow was not exported:\n%s", r.stdout.String())
 	}
 }

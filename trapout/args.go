@@ -2,7 +2,9 @@ package trapout
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"slices"
 )
 
 // ErrNoIfcSpec is returned by ExtractIfcSpec when argv has no `-i`.
@@ -41,4 +43,19 @@ func ExtractVerbosity(args []string) (rest []string, level int) {
 		}
 	}
 	return rest, level
+}
+
+// ModuleArgs reads a NEMEA module's command line as libtrap's modules do: -h or
+// --help anywhere asks for help (flag.ErrHelp, before anything else is looked at);
+// then "-i SPEC" (ExtractIfcSpec) and -v, -vv or -vvv (ExtractVerbosity) are taken out.
+// rest holds the module's own arguments in their order. Without -i, err is
+// ErrNoIfcSpec and rest and verbosity are still filled in, for a module with a
+// default interface.
+func ModuleArgs(args []string) (spec string, verbosity int, rest []string, err error) {
+	if slices.Contains(args, "-h") || slices.Contains(args, "--help") {
+		return "", 0, nil, flag.ErrHelp
+	}
+	spec, rest, err = ExtractIfcSpec(args)
+	rest, verbosity = ExtractVerbosity(rest)
+	return spec, verbosity, rest, err
 }

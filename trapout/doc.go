@@ -5,7 +5,7 @@
 //
 // A minimal generator:
 //
-//	spec, args, err := trapout.ExtractIfcSpec(os.Args[1:])
+//	spec, verbosity, args, err := trapout.ModuleArgs(os.Args[1:])
 //	ctx, err := trapout.Open(spec, 0, 1)
 //	out := ctx.Output(0)
 //	err = out.SetFormat("uint32 ID,string NAME")

@@ -3,6 +3,7 @@ package trapout
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"io"
 	"net"
 	"os"
@@ -60,6 +61,29 @@ func TestExtractIfcSpec(t *testing.T) {
 		}
 		if err != nil || spec != tt.spec || !slices.Equal(rest, tt.rest) {
 			t.Errorf("%q: got %q %q %v", tt.args, spec, rest, err)
+		}
+	}
+}
+
+func TestModuleArgs(t *testing.T) {
+	tests := []struct {
+		args      []string
+		spec      string
+		verbosity int
+		rest      []string
+		err       error
+	}{
+		{[]string{"-vv", "-i", "u:in", "-t", "-c", "3"}, "u:in", 2, []string{"-t", "-c", "3"}, nil},
+		{[]string{"-f", "x.csv", "-v"}, "", 1, []string{"-f", "x.csv"}, ErrNoIfcSpec},
+		{[]string{"-i", "u:in", "--help"}, "", 0, nil, flag.ErrHelp},
+		{[]string{"-h"}, "", 0, nil, flag.ErrHelp},
+	}
+	for _, tt := range tests {
+		spec, verbosity, rest, err := ModuleArgs(tt.args)
+		if spec != tt.spec || verbosity != tt.verbosity || !slices.Equal(rest, tt.rest) ||
+			!errors.Is(err, tt.err) {
+			t.Errorf("%q: got %q, %d, %q, %v; want %q, %d, %q, %v", tt.args, spec, verbosity,
+				rest, err, tt.spec, tt.verbosity, tt.rest, tt.err)
 		}
 	}
 }

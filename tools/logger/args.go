@@ -13,17 +13,12 @@ import (
 // for help, -i IFC and -v/-vv/-vvv are taken out first, then the module's own options.
 func parseArgs(args []string) (config, error) {
 	cfg := config{delim: ','}
-	for _, a := range args {
-		if a == "-h" || a == "--help" {
-			return cfg, flag.ErrHelp
-		}
-	}
-	ifcSpec, rest, err := trapout.ExtractIfcSpec(args)
+	var rest []string
+	var err error
+	cfg.ifc, cfg.verbosity, rest, err = trapout.ModuleArgs(args)
 	if err != nil {
 		return cfg, err
 	}
-	cfg.ifc = ifcSpec
-	rest, cfg.verbosity = trapout.ExtractVerbosity(rest)
 
 	fs := flag.NewFlagSet("logger", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

@@ -7,11 +7,11 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 
 	"github.com/flowprobe/flowprobe/trapout"
@@ -33,12 +33,11 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if slices.Contains(args, "-h") || slices.Contains(args, "--help") {
+	spec, _, rest, err := trapout.ModuleArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	spec, rest, err := trapout.ExtractIfcSpec(args)
-	rest, _ = trapout.ExtractVerbosity(rest)
 	if err == nil && len(rest) > 0 {
 		err = fmt.Errorf("unexpected argument %q", rest[0])
 	}

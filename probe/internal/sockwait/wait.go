@@ -13,7 +13,7 @@ type Outcome int
 
 const (
 	// Again means the worker should look at its socket again: frames may have come,
-	// the deadline passed, or a signal interrupted poll.
+	// or the deadline passed.
 	Again Outcome = iota
 	// Raised means the source's Signal was raised: the worker is to return.
 	Raised
@@ -39,16 +39,25 @@ func (s *Signal) Waiter(sock int) Waiter {
 // Wait sleeps until the socket is readable or flagged, the Signal is raised, or
 // deadline passes, and reports which; a raised Signal wins over the socket. It sleeps
 // for a millisecond at least, since poll counts in whole milliseconds and a shorter
-// sleep would spin. It fails only when poll itself fails.
+// sleep would spin. A signal that interrupts poll (the Go runtime preempts goroutines
+// with one) puts it back to sleep until the deadline. It fails only when poll itself
+// fails.
 func (w *Waiter) Wait(deadline time.Time) (Outcome, error) {
-	wait := time.Until(deadline)
-	timeout := int((wait + time.Millisecond - 1) / time.Millisecond)
-	w.fds[0].Revents, w.fds[1].Revents = 0, 0
-	if _, err := unix.Poll(w.fds[:], max(timeout, 1)); err != nil {
+	for {
+		wait := time.Until(deadline)
+		timeout := int((wait + time.Millisecond - 1) / time.Millisecond)
+		w.fds[0].Revents, w.fds[1].Revents = 0, 0
+		_, err := unix.Poll(w.fds[:], max(timeout, 1))
 		if errors.Is(err, unix.EINTR) {
+			if time.Now().Before(deadline) {
+				continue
+			}
 			return Again, nil
 		}
-		return Again, fmt.Errorf("poll: %w", err)
+		if err != nil {
+			return Again, fmt.Errorf("poll: %w", err)
+		}
+		break
 	}
 	switch {
 	case w.fds[1].Revents != 0:

@@ -36,6 +36,11 @@ func FuzzReader(f *testing.F) {
 	ng.packet(ngPacketObsolete, 0, 1<<40, frameOf(14, 0), 14)
 	ng.simple(20, frameOf(16, 1))
 	f.Add(ng.b)
+	var big ngBuilder // a last block longer than the prefetch distance
+	big.section(binary.LittleEndian, 1)
+	big.iface(1, 0)
+	big.packet(ngEnhancedPacket, 0, 1, frameOf(prefetchDistance+100, 2), 9000)
+	f.Add(big.b)
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := newSource("fuzz.pcap", bytes.NewReader(data), int64(len(data)),

@@ -19,8 +19,19 @@ type mapping struct {
 	// in the page cache, and touching them again would map them again.
 	forget  func([]byte) error
 	release func([]byte) error
-	once    sync.Once
-	err     error
+	// size reports the file's size now, or is nil when unknown.
+	size func() (int64, error)
+	once sync.Once
+	err  error
+}
+
+// shrank tells whether the file is now shorter than the mapping.
+func (m *mapping) shrank() bool {
+	if m.size == nil {
+		return false
+	}
+	n, err := m.size()
+	return err == nil && n < int64(len(m.data))
 }
 
 // close unmaps the file; it is safe to call more than once. No slice of data may be

@@ -21,7 +21,14 @@ func mapFile(f *os.File, size int64) *mapping {
 	// The records are read front to back once: let the kernel read ahead generously
 	// and drop pages behind the reader.
 	_ = unix.Madvise(data, unix.MADV_SEQUENTIAL)
-	return &mapping{data: data, release: unix.Munmap, forget: forgetPages}
+	return &mapping{data: data, release: unix.Munmap, forget: forgetPages,
+		size: func() (int64, error) {
+			st, err := f.Stat()
+			if err != nil {
+				return 0, err
+			}
+			return st.Size(), nil
+		}}
 }
 
 // forgetPages unmaps the pages of b from the process without unmapping b.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 
 	"github.com/gopacket/gopacket/layers"
@@ -59,20 +60,38 @@ type ngClock struct {
 	offset          int64 // seconds
 }
 
-// nanos converts t, in the clock's units, to Unix nanoseconds. A time beyond the
-// years an int64 of nanoseconds holds comes out wrapped, never as a failure.
-func (c ngClock) nanos(t uint64) int64 {
-	var ns uint64
+// nanos converts t, in the clock's units, to Unix nanoseconds. It reports false for
+// a time outside the years an int64 of nanoseconds holds (1678 to 2262).
+func (c ngClock) nanos(t uint64) (int64, bool) {
+	var ns, hi uint64
 	switch {
 	case c.binary > 0:
-		hi, lo := bits.Mul64(t, 1e9)
+		var lo uint64
+		hi, lo = bits.Mul64(t, 1e9)
 		ns = hi<<(64-c.binary) | lo>>c.binary
+		hi >>= c.binary
 	case c.decimal <= 9:
-		ns = t * pow10[9-c.decimal]
+		hi, ns = bits.Mul64(t, pow10[9-c.decimal])
 	default:
 		ns = t / pow10[c.decimal-9]
 	}
-	return int64(ns) + c.offset*1e9
+	offset := c.offset * 1e9 // in range: setOffset checks it
+	if hi != 0 || ns > math.MaxInt64 || offset > 0 && int64(ns) > math.MaxInt64-offset {
+		return 0, false
+	}
+	return int64(ns) + offset, true
+}
+
+// maxOffset is the largest if_tsoffset, in seconds, whose nanoseconds an int64 holds.
+const maxOffset = math.MaxInt64 / 1_000_000_000
+
+// setOffset sets the clock's offset from the value of an if_tsoffset option.
+func (c *ngClock) setOffset(seconds int64) error {
+	if seconds > maxOffset || seconds < -maxOffset {
+		return fmt.Errorf("time offset of %d seconds is out of range", seconds)
+	}
+	c.offset = seconds
+	return nil
 }
 
 // pow10 holds the powers of 10 a uint64 can.
@@ -96,6 +115,8 @@ type ngReader struct {
 	// lastTime is the time of the latest packet that had one, which a Simple Packet
 	// Block, having none, takes.
 	lastTime int64
+	// blockStart is the stream offset of the block read last, for errors.
+	blockStart int64
 }
 
 // newNgReader reads the first section header from r. bufSize is the initial buffer
@@ -130,6 +151,7 @@ func (n *ngReader) readFirstSection() error {
 // block takes the next block and returns its body and type. It returns io.EOF when
 // the stream ends exactly between two blocks.
 func (n *ngReader) block() (body []byte, typ uint32, err error) {
+	n.blockStart = n.offset()
 	if err := n.fill(ngBlockMin); err != nil {
 		return nil, 0, err
 	}
@@ -161,6 +183,9 @@ func (n *ngReader) block() (body []byte, typ uint32, err error) {
 		return nil, 0, fmt.Errorf("block of type %#x starts with length %d and ends with %d",
 			typ, length, trailer)
 	}
+	// The housekeeping of a mapping looks behind the reader's position, which must
+	// not pass this block before its body is handed out.
+	n.moved()
 	n.start += int(length)
 	return b[8 : length-4], typ, nil
 }
@@ -200,7 +225,9 @@ func (n *ngReader) interfaceDescription(body []byte) error {
 				return fmt.Errorf("interface %d: %w", len(n.ifaces), err)
 			}
 		case code == ngOptionTSOffset && length >= 8:
-			i.clock.offset = int64(n.u64(value))
+			if err := i.clock.setOffset(int64(n.u64(value))); err != nil {
+				return fmt.Errorf("interface %d: %w", len(n.ifaces), err)
+			}
 		}
 		opts = opts[4+padded:]
 	}
@@ -264,9 +291,6 @@ func (n *ngReader) next(rec *record) error {
 		default:
 			continue
 		}
-		if err == nil {
-			n.moved()
-		}
 		return err
 	}
 }
@@ -290,7 +314,13 @@ func (n *ngReader) timedPacket(body []byte, typ uint32, rec *record) error {
 		return fmt.Errorf("captured length %d overruns its %d-byte block", caplen,
 			len(body)+12)
 	}
-	rec.ts = i.clock.nanos(uint64(n.u32(body[4:]))<<32 | uint64(n.u32(body[8:])))
+	raw := uint64(n.u32(body[4:]))<<32 | uint64(n.u32(body[8:]))
+	ts, ok := i.clock.nanos(raw)
+	if !ok {
+		return fmt.Errorf("time %d of interface %d is outside the years 1678 to 2262", raw,
+			id)
+	}
+	rec.ts = ts
 	n.lastTime = rec.ts
 	rec.wireLen = int(n.u32(body[16:]))
 	rec.data = body[20 : 20+caplen]

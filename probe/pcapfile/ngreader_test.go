@@ -192,6 +192,21 @@ func TestPcapngDamage(t *testing.T) {
 		{"clock too fine", func(w *ngBuilder) {
 			w.iface(1, 0, w.option(ngOptionTSResol, []byte{25}))
 		}, "time resolution 10^-25 is too fine"},
+		{"time offset out of range", func(w *ngBuilder) {
+			w.iface(1, 0, w.option(ngOptionTSOffset, le.AppendUint64(nil, 1<<62)))
+		}, "interface 1: time offset of 4611686018427387904 seconds is out of range"},
+		{"time after 2262", func(w *ngBuilder) {
+			w.iface(1, 0, w.option(ngOptionTSResol, []byte{9}))
+			w.packet(ngEnhancedPacket, 1, 1<<63+5, frameOf(60, 2), 60)
+		}, "time 9223372036854775813 of interface 1 is outside the years 1678 to 2262"},
+		{"time after 2262 through the offset", func(w *ngBuilder) {
+			w.iface(1, 0, w.option(ngOptionTSOffset, le.AppendUint64(nil, 9_000_000_000)))
+			w.packet(ngEnhancedPacket, 1, 300_000_000*1e6, frameOf(60, 2), 60)
+		}, "outside the years 1678 to 2262"},
+		{"binary clock after 2262", func(w *ngBuilder) {
+			w.iface(1, 0, w.option(ngOptionTSResol, []byte{0x80 | 1}))
+			w.packet(ngEnhancedPacket, 1, 1<<63, frameOf(60, 2), 60)
+		}, "outside the years 1678 to 2262"},
 		{"section of another byte order magic", func(w *ngBuilder) {
 			w.section(le, 1)
 			le.PutUint32(w.b[len(w.b)-20:], 0x12345678)

@@ -62,8 +62,10 @@ type recordReader struct {
 	// fileLinkType is the link type of a pcap file; a pcapng file has one per
 	// interface, which comes with each record.
 	fileLinkType layers.LinkType
-	// rec is the record next returned last.
-	rec record
+	// rec is the record next returned last, and start its stream offset (for a
+	// pcapng file, that of the block next read last, when it failed).
+	rec   record
+	start int64
 }
 
 // newRecordReader detects the format from the magic number, decompressing gzip first,
@@ -172,7 +174,10 @@ func (rr *recordReader) offset() int64 {
 func (rr *recordReader) next() error {
 	if rr.pcap != nil {
 		rr.rec.linkType = rr.fileLinkType
+		rr.start = rr.pcap.offset()
 		return rr.pcap.next(&rr.rec)
 	}
-	return rr.ng.next(&rr.rec)
+	err := rr.ng.next(&rr.rec)
+	rr.start = rr.ng.blockStart
+	return err
 }

@@ -67,7 +67,8 @@ var _ capture.Source = (*Source)(nil)
 // supported; for a pcapng file, whose interfaces each have a link type, Run reports
 // an unsupported one at its first packet. An uncompressed file is mapped into memory
 // and read from there; should another program truncate it meanwhile, Run fails with
-// an error saying so.
+// an error saying so. What the cut took from the file's last mapped page reads as
+// zeros up to then, so Run may deliver a few empty frames before the error.
 func Open(path string, opts Options) (*Source, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -83,13 +84,11 @@ func Open(path string, opts Options) (*Source, error) {
 		size = -1 // a pipe or device: its length is unknown
 	}
 	var s *Source
-	if m := mapFile(f, size); m != nil && isMappable(m.data) {
+	if m := mapFile(f, size); m != nil {
 		s, err = newMappedSource(path, m, io.NewSectionReader(f, size, math.MaxInt64-size),
 			opts)
-	} else {
-		if m != nil {
-			_ = m.close()
-		}
+	}
+	if s == nil && err == nil {
 		s, err = newSource(path, f, size, opts)
 	}
 	if err != nil {
@@ -101,15 +100,30 @@ func Open(path string, opts Options) (*Source, error) {
 }
 
 // newMappedSource reads the header of the pcap or pcapng file mapped in m; rest reads
-// what follows the mapped bytes in the file. path names the file in errors.
+// what follows the mapped bytes in the file. path names the file in errors. It
+// returns no Source and no error, and unmaps m, when the file is not to be read from
+// a mapping (a compressed one).
 func newMappedSource(path string, m *mapping, rest io.Reader, opts Options) (*Source,
 	error) {
-	rr, err := newMappedRecordReader(m, rest)
-	if err != nil {
+	rr, err := readMappedHeader(m, rest)
+	if rr == nil || err != nil {
 		_ = m.close()
-		return nil, fmt.Errorf("open trace file %s: %w", path, err)
+		if err != nil {
+			return nil, fmt.Errorf("open trace file %s: %w", path, err)
+		}
+		return nil, nil
 	}
 	return newSourceOf(path, int64(len(m.data)), rr, opts, nil, m)
+}
+
+// readMappedHeader reads the file header out of the mapping m, or returns nil when
+// the file is not to be read from a mapping. A file cut under it gives errFileChanged.
+func readMappedHeader(m *mapping, rest io.Reader) (rr *recordReader, err error) {
+	defer m.catchFault(&err, debug.SetPanicOnFault(true))
+	if !isMappable(m.data) {
+		return nil, nil
+	}
+	return newMappedRecordReader(m, rest)
 }
 
 // newSource reads the header of the trace in r, which has size bytes (negative when
@@ -149,7 +163,8 @@ func (s *Source) Stats() Stats {
 	return Stats{Frames: s.frames.Load(), Bytes: s.bytes.Load()}
 }
 
-// Close closes the file. It is safe to call more than once.
+// Close closes the file. It is safe to call more than once, but not while Run is
+// running: Run reads the file's mapping, which Close removes.
 func (s *Source) Close() error {
 	var err error
 	if s.mapped != nil {
@@ -217,23 +232,26 @@ func (s *Source) run(ctx context.Context, h capture.Handler) (err error) {
 			s.mappedOffset.Store(s.rr.offset())
 		}
 
-		offset := s.rr.offset()
 		if err := s.rr.next(); err != nil {
 			if err == io.EOF {
 				return nil
 			}
-			return s.recordError(frames+1, offset, err)
+			if errors.Is(err, errFileChanged) {
+				return err // said by the deferred function above
+			}
+			return s.recordError(frames+1, s.rr.start, err)
 		}
 		rec := &s.rr.rec
 		lt, ok := toCaptureLinkType(rec.linkType)
 		if !ok {
 			return fmt.Errorf("read trace file %s: packet %d at offset %d: "+
 				"interface %d has unsupported link type %d (%s)", s.path, frames+1,
-				offset, rec.iface, uint16(rec.linkType), rec.linkType)
+				s.rr.start, rec.iface, uint16(rec.linkType), rec.linkType)
 		}
 
+		// Compared without a subtraction, which overflows for times far apart.
 		ts := rec.ts
-		if !ticked || ts-lastTick >= tickEvery {
+		if !ticked || ts > lastTick && uint64(ts)-uint64(lastTick) >= uint64(tickEvery) {
 			h.Tick(ts)
 			lastTick, ticked = ts, true
 		}

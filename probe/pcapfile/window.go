@@ -78,6 +78,10 @@ func (w *window) prefetchAhead() {
 		return
 	}
 	from := max(w.prefetched, w.start)
+	if from >= until { // the reader is at the end of the mapping
+		w.prefetched = until
+		return
+	}
 	prefetch.Range(unsafe.Pointer(&w.buf[from]), uintptr(until-from))
 	w.prefetched = until
 }
@@ -105,13 +109,19 @@ func (w *window) forgetBehind() {
 // leaveMapping moves the unread end of the mapping into a buffer of the heap, for
 // reading on past the end of the mapping, and unmaps the file. Mostly this only
 // finds the end of the file, so the buffer is small; it grows when a record needs it.
-func (w *window) leaveMapping(need int) {
+// A file now shorter than the mapping was cut under the reader: its last mapped page
+// read as zeros rather than faulting, and leaveMapping returns errFileChanged.
+func (w *window) leaveMapping(need int) error {
+	if w.m.shrank() {
+		return errFileChanged
+	}
 	buf := make([]byte, max(minBufferSize, need))
 	n := copy(buf, w.buf[w.start:w.end])
 	w.consumed += int64(w.start)
 	w.buf, w.start, w.end = buf, 0, n
 	_ = w.m.close()
 	w.m = nil
+	return nil
 }
 
 // maxEmptyReads is how many reads in a row may return nothing before the stream is
@@ -126,7 +136,9 @@ func (w *window) fill(need int) error {
 		return nil
 	}
 	if w.m != nil {
-		w.leaveMapping(need)
+		if err := w.leaveMapping(need); err != nil {
+			return err
+		}
 	}
 	if w.start > 0 {
 		n := copy(w.buf, w.buf[w.start:w.end])

@@ -98,7 +98,7 @@ func BenchmarkVeth(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.ReportMetric(float64(st.Dropped), "xsk-drops")
+				b.ReportMetric(float64(st.Undelivered()), "xsk-drops")
 			}
 		})
 	}

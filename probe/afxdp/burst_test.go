@@ -70,35 +70,52 @@ func TestBurstThroughSmallRings(t *testing.T) {
 	t.Logf("%+v", st)
 }
 
-// TestDropsAreCounted overflows the rings while no worker runs: every frame must be
-// either received or counted as dropped.
+// TestDropsAreCounted overflows the rings while no worker runs, once with a fill
+// ring smaller than the RX ring and once with an RX ring smaller than the fill
+// ring: every frame must be either received or counted as undelivered, under the
+// reason that applies.
 func TestDropsAreCounted(t *testing.T) {
 	testhost.RequireRoot(t)
-	h := testhost.New(t, testhost.Options{})
-	const ring = 64
-	s := openSource(t, &h.Probe, Options{Frames: 2 * ring, FillRingSize: ring,
-		RxRingSize: ring})
+	cases := []struct {
+		name       string
+		opts       Options
+		fillEmpty  bool // frames lost for want of a UMEM frame
+		rxRingFull bool // frames lost for want of room in the RX ring
+	}{
+		{"fill ring empty", Options{Frames: 128, FillRingSize: 64, RxRingSize: 64}, true,
+			false},
+		{"rx ring full", Options{Frames: 512, FillRingSize: 256, RxRingSize: 64}, false,
+			true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := testhost.New(t, testhost.Options{})
+			s := openSource(t, &h.Probe, tc.opts)
+			const n = 500
+			sent := make([][]byte, n)
+			for i := range sent {
+				sent[i] = testFrame(t, &h.Peer, 40000, uint32(i))
+			}
+			if err := h.Peer.Inject(sent...); err != nil {
+				t.Fatal(err)
+			}
+			cs := testhost.Collectors(1)
+			testhost.Collect(t, s, cs, n, 500*time.Millisecond)
 
-	const n = 500
-	sent := make([][]byte, n)
-	for i := range sent {
-		sent[i] = testFrame(t, &h.Peer, 40000, uint32(i))
-	}
-	if err := h.Peer.Inject(sent...); err != nil {
-		t.Fatal(err)
-	}
-	cs := testhost.Collectors(1)
-	testhost.Collect(t, s, cs, n, 500*time.Millisecond)
-
-	st, err := s.Stats()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := uint64(cs[0].Count())
-	if got < ring || got > 2*ring || st.Received != got+uint64(cs[0].Others) {
-		t.Errorf("received %d test frames, stats %+v", got, st)
-	}
-	if got+st.Dropped != n || st.FillRingEmpty == 0 {
-		t.Errorf("%d received and %d dropped of %d sent; stats %+v", got, st.Dropped, n, st)
+			st, err := s.Stats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := uint64(cs[0].Count())
+			if got < 64 || got > uint64(tc.opts.Frames) ||
+				st.Received != got+uint64(cs[0].Others) {
+				t.Errorf("received %d test frames, stats %+v", got, st)
+			}
+			if got+st.Undelivered() != n || (st.FillRingEmpty > 0) != tc.fillEmpty ||
+				(st.RxRingFull > 0) != tc.rxRingFull {
+				t.Errorf("%d received and %d undelivered of %d sent; stats %+v", got,
+					st.Undelivered(), n, st)
+			}
+		})
 	}
 }

@@ -17,15 +17,15 @@ import (
 
 // Stats counts what happened to the frames of one source, over all sockets. The
 // kernel's counters overlap: a frame dropped for want of a fill ring entry counts in
-// Dropped and in FillRingEmpty.
+// Dropped and in FillRingEmpty. Undelivered sums the frames lost.
 type Stats struct {
 	// Received is the number of frames handed to the handlers.
 	Received uint64
 	// Dropped is the number of frames the kernel redirected to a socket but could
-	// not deliver: the RX ring or the fill ring was empty, or the frame did not
-	// fit in a UMEM frame.
+	// not give a UMEM frame: the fill ring was empty, or the frame did not fit.
 	Dropped uint64
-	// RxRingFull is the number of frames dropped because an RX ring was full.
+	// RxRingFull is the number of frames the kernel redirected to a socket but
+	// dropped because its RX ring was full.
 	RxRingFull uint64
 	// FillRingEmpty is the number of times the kernel found a fill ring empty.
 	FillRingEmpty uint64
@@ -242,6 +242,10 @@ func (s *Source) Stats() (Stats, error) {
 	}
 	return sum, errors.Join(errs...)
 }
+
+// Undelivered is the number of frames the kernel redirected to a socket but could
+// not deliver, for any reason.
+func (s *Stats) Undelivered() uint64 { return s.Dropped + s.RxRingFull }
 
 func addKernel(sum *Stats, ks unix.XDPStatistics) {
 	sum.Dropped += ks.Rx_dropped

@@ -51,14 +51,14 @@ func AFPacket(s interface {
 }
 
 // AFXDP reads an AF_XDP source: frames received, frames the kernel could not deliver
-// (RX ring full or fill ring empty), and invalid descriptors.
+// (no UMEM frame to put them in, or the RX ring full), and invalid descriptors.
 func AFXDP(s interface{ Stats() (afxdp.Stats, error) }) Source {
 	return Source{Name: "afxdp", Counters: func() (SourceCounters, error) {
 		st, err := s.Stats()
 		return SourceCounters{
 			Packets: st.Received,
 			Drops: map[string]uint64{
-				"undelivered":   st.Dropped,
+				"no_umem_frame": st.Dropped,
 				"rx_ring_full":  st.RxRingFull,
 				"invalid_descs": st.InvalidDescs,
 				"bad_rx_descs":  st.BadDescs,

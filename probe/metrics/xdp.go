@@ -39,7 +39,7 @@ func XDP(s interface{ Stats() xdpsource.Stats }) Source {
 			Packets: st.Packets + p.NotAccounted(),
 			Drops: map[string]uint64{
 				"ring_lost":      p[xdpflow.CounterRingLost],
-				"socket_dropped": st.Sockets.Dropped,
+				"socket_dropped": st.Sockets.Undelivered(),
 			},
 			ParseFailures: map[string]uint64{
 				packet.NotIP.String():       p[xdpflow.CounterNotIP],

@@ -57,7 +57,7 @@ type Stats struct {
 	// Sockets holds the counters of the AF_XDP sockets that take redirected frames
 	// (Options.Program.RedirectFirst). Frames the program redirected
 	// (Program[xdpflow.CounterRedirected]) were either received (Sockets.Received)
-	// or dropped by the kernel for want of room (Sockets.Dropped).
+	// or dropped by the kernel for want of room (Sockets.Undelivered).
 	Sockets afxdp.Stats
 }
 

@@ -29,7 +29,7 @@ func logSourceSummary(log *zerolog.Logger, src capture.Source) {
 		Uint64("redirected", p[xdpflow.CounterRedirected]).
 		Uint64("no_socket", p[xdpflow.CounterNoSocket]).
 		Uint64("socket_received", st.Sockets.Received).
-		Uint64("socket_dropped", st.Sockets.Dropped).Msg("xdp")
+		Uint64("socket_dropped", st.Sockets.Undelivered()).Msg("xdp")
 }
 
 // openXDP opens the XDP source, with AF_XDP sockets for the first packets of each

@@ -15,7 +15,8 @@ import (
 // table). Either way every fragment is a flow packet with its own IP length.
 func (p *Parser) fragment(l4 []byte, proto uint8, id uint32, first bool, pkt *flow.Packet) {
 	pkt.Protocol = proto
-	k := fragKey{src: pkt.SrcAddr, dst: pkt.DstAddr, id: id, vlan: pkt.VLAN, proto: proto}
+	k := fragKey{src: pkt.SrcAddr, dst: pkt.DstAddr, id: id, tunnelID: pkt.TunnelID,
+		vlan: pkt.VLAN, proto: proto, tunnelType: pkt.TunnelType}
 	if first {
 		if p.transport(l4, proto, true, pkt) {
 			p.frags.store(&k, pkt)
@@ -30,13 +31,15 @@ func (p *Parser) fragment(l4 []byte, proto uint8, id uint32, first bool, pkt *fl
 }
 
 // fragKey names one IP datagram: its addresses, protocol and IP identification
-// (the IPv6 Fragment header's identification), plus the VLAN so that two
-// networks reusing addresses do not mix.
+// (the IPv6 Fragment header's identification), plus the VLAN and the tunnel it
+// was decapsulated from, so that two networks reusing addresses do not mix.
 type fragKey struct {
-	src, dst [16]byte
-	id       uint32
-	vlan     uint16
-	proto    uint8
+	src, dst   [16]byte
+	id         uint32
+	tunnelID   uint32
+	vlan       uint16
+	proto      uint8
+	tunnelType flow.TunnelType
 }
 
 type fragEntry struct {
@@ -76,6 +79,7 @@ func (t *fragmentTable) bucket(k *fragKey) []fragEntry {
 	h ^= binary.LittleEndian.Uint64(k.dst[0:])*0x9e3779b97f4a7c15 ^
 		binary.LittleEndian.Uint64(k.dst[8:])
 	h ^= uint64(k.id)<<24 ^ uint64(k.vlan)<<8 ^ uint64(k.proto)
+	h ^= (uint64(k.tunnelID)<<8 | uint64(k.tunnelType)) * 0x94d049bb133111eb
 	h ^= h >> 29
 	h *= 0xbf58476d1ce4e5b9
 	h ^= h >> 32

@@ -1,9 +1,13 @@
 package packet
 
 import (
+	"testing"
+
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/flowprobe/flowprobe/probe/capture"
+	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
 var decap = Options{Decapsulate: true}
@@ -92,4 +96,50 @@ var tunnelCases = []craftedCase{
 		ip4("198.19.0.1", "198.19.0.2", ipUDP), udp(1, 2)),
 		want: "v4 p17 198.19.0.1:1 > 198.19.0.2:2 vlan 0 len 28 " +
 			"tunnel 1 id 0 198.18.0.1 > 198.18.0.2"},
+}
+
+// TestFragmentsStayInTheirTunnel sends the first fragment of a datagram in one VXLAN
+// segment and a later fragment with the same inner addresses and IP ID in another,
+// as two tenants reusing addresses may: the later fragment must not take the ports
+// of the other segment's datagram.
+func TestFragmentsStayInTheirTunnel(t *testing.T) {
+	inner := func(offset uint16) *layers.IPv4 {
+		h := ip4("10.0.0.1", "10.0.0.2", ipUDP)
+		h.Id = 77
+		h.FragOffset = offset
+		if offset == 0 {
+			h.Flags = layers.IPv4MoreFragments
+		}
+		return h
+	}
+	inSegment := func(vni uint32, more ...gopacket.SerializableLayer) []byte {
+		return serialize(t, append(l(eth(etIPv4), outer4(ipUDP), udp(50000, 4789),
+			vxlanHeader(vni), eth(etIPv4)), more...)...)
+	}
+	frames := []struct {
+		data  []byte
+		vni   uint32
+		sport uint16
+	}{
+		{inSegment(100, inner(0), udp(1111, 53), payload(64)), 100, 1111},
+		{inSegment(200, inner(8), payload(64)), 200, 0},
+		{inSegment(100, inner(8), payload(64)), 100, 1111},
+	}
+	p := NewParser(decap)
+	var pkt flow.Packet
+	for i, f := range frames {
+		frame := capture.Frame{Data: f.data, Timestamp: int64(i + 1),
+			LinkType: capture.LinkEthernet}
+		if r := p.Parse(&frame, &pkt); r != OK {
+			t.Fatalf("frame %d: %v", i, r)
+		}
+		if pkt.TunnelID != f.vni || pkt.SrcPort != f.sport {
+			t.Errorf("frame %d parsed as %s; want VNI %d, source port %d", i, describe(&pkt),
+				f.vni, f.sport)
+		}
+	}
+	if st := p.Stats(); st.FragmentsAttached != 1 || st.FragmentsUnattached != 1 {
+		t.Errorf("%d fragments attached and %d not, want 1 and 1", st.FragmentsAttached,
+			st.FragmentsUnattached)
+	}
 }

@@ -40,6 +40,15 @@ type Config struct {
 	LostRecords func(err error) (n int, ok bool)
 }
 
+// LateSource is implemented by a source whose packets and partial flows reach its
+// handlers later than their packet times, out of time order, and whose Tick times say
+// up to when it has handed everything over. The XDP source is one: it drains partial
+// flows from the kernel a drain interval after their packets. The engine runs the flow
+// caches of such a source on its Tick times alone (flowcache.Config.ExternalClock).
+type LateSource interface {
+	TicksCompleteTime()
+}
+
 // Merger is implemented by every capture.Handler the engine hands to a source. A
 // source that aggregates in the kernel (the XDP fast path) feeds its partial flows to
 // the handler of the worker that reads them with Merge; see flowcache.Cache.Merge.

@@ -38,6 +38,9 @@ func New(src capture.Source, exporters []flow.Exporter, cfg Config) (*Engine, er
 	if cacheCfg.BatchSize == 0 {
 		cacheCfg.BatchSize = flowcache.DefaultBatchSize
 	}
+	if _, late := src.(LateSource); late {
+		cacheCfg.ExternalClock = true
+	}
 
 	e := &Engine{src: src,
 		fan: newFanout(exporters, &cfg, cacheCfg.BatchSize, n)}

@@ -112,9 +112,11 @@ func (c *Cache) Update(p *flow.Packet) { c.update(p, hashKey(&p.Key)) }
 // update is Update with the hash of p's key already computed.
 func (c *Cache) update(p *flow.Packet, h uint64) {
 	c.stats.Packets++
-	c.advance(p.Timestamp)
+	if !c.cfg.ExternalClock {
+		c.advance(p.Timestamp)
+	}
 
-	slot, reverse := c.lookup(&p.Key, h, p.Timestamp, p.TCPFlags)
+	slot, reverse := c.lookup(&p.Key, h, p.TCPFlags)
 	if slot < 0 {
 		slot = c.open(&p.Key, h, p.Timestamp)
 		r := &c.slots[slot].rec
@@ -139,9 +141,12 @@ func (c *Cache) update(p *flow.Packet, h uint64) {
 }
 
 // lookup returns the slot of the flow that key k (of hash h) belongs to and whether k
-// is its reverse direction, or -1 when there is none. A flow that is over its deadline at ts, or a
-// closing TCP flow that sees a new SYN, is exported first and reported as absent.
-func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bool) {
+// is its reverse direction, or -1 when there is none. A flow that is over its deadline
+// by the cache clock, or a closing TCP flow that sees a new SYN, is exported first and
+// reported as absent. Judging by the clock rather than by the packet's own time keeps
+// a late packet from joining a flow that is due, whether or not the sweep has come
+// to it yet.
+func (c *Cache) lookup(k *flow.Key, h uint64, tcpFlags uint8) (int, bool) {
 	tag := hashTag(h)
 	base := int(h&c.mask) * Ways
 	tags := c.tags[base : base+Ways : base+Ways]
@@ -161,7 +166,7 @@ func (c *Cache) lookup(k *flow.Key, h uint64, ts int64, tcpFlags uint8) (int, bo
 			}
 			reverse = true
 		}
-		if ts >= c.slots[s].deadline || r.EndReason == flow.EndOfFlow &&
+		if c.now >= c.slots[s].deadline || r.EndReason == flow.EndOfFlow &&
 			tcpFlags&(flow.TCPSyn|flow.TCPAck) == flow.TCPSyn {
 			c.expire(s)
 			return -1, false
@@ -191,7 +196,7 @@ func (c *Cache) open(k *flow.Key, h uint64, ts int64) int {
 				slot = base + i
 			}
 		}
-		c.evict(slot, ts)
+		c.evict(slot)
 	}
 
 	c.tags[slot] = hashTag(h) << 16
@@ -262,9 +267,9 @@ func (c *Cache) expire(slot int) {
 }
 
 // evict pushes out the flow in slot to make room: it leaves with its own reason when
-// it was due anyway, else with EndLackOfResource.
-func (c *Cache) evict(slot int, now int64) {
-	if now >= c.slots[slot].deadline {
+// it was due anyway by the cache clock, else with EndLackOfResource.
+func (c *Cache) evict(slot int) {
+	if c.now >= c.slots[slot].deadline {
 		c.expire(slot)
 		return
 	}

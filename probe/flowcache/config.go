@@ -40,6 +40,13 @@ type Config struct {
 	Split bool
 	// BatchSize is how many finished records are collected before they go to the Sink.
 	BatchSize int
+	// ExternalClock moves the cache clock only by Advance: the times of packets and
+	// merged partial flows do not move it, and a flow is due when its deadline has
+	// passed by the clock. It is for a source whose data reaches the cache later than
+	// its packet times, as partial flows drained from the XDP program's tables do:
+	// with its Tick times saying up to when everything has been handed over, no
+	// flow ends before the last of its parts has joined it.
+	ExternalClock bool
 	// SmallPages leaves the slot array on the system's default page size instead of
 	// asking for 2 MB pages. Huge pages make every lookup cheaper once the cache is
 	// warm, but Linux clears each one on its first touch, and in a virtual machine
@@ -73,10 +80,10 @@ func (c Config) withDefaults() (Config, error) {
 			" sweep %v)", c.ActiveTimeout, c.InactiveTimeout, c.SweepPeriod)
 	}
 	if limit := MaxTimeout; c.ActiveTimeout > limit ||
-		c.InactiveTimeout > limit || c.FINWait > limit {
-		return c, fmt.Errorf("flow cache config: timeouts must be at most %v (active %v,"+
-			" inactive %v, fin wait %v)", limit, c.ActiveTimeout, c.InactiveTimeout,
-			c.FINWait)
+		c.InactiveTimeout > limit || c.FINWait > limit || c.SweepPeriod > limit {
+		return c, fmt.Errorf("flow cache config: timeouts and the sweep period must be at"+
+			" most %v (active %v, inactive %v, fin wait %v, sweep %v)", limit,
+			c.ActiveTimeout, c.InactiveTimeout, c.FINWait, c.SweepPeriod)
 	}
 	if c.Capacity < 0 || c.BatchSize < 0 {
 		return c, fmt.Errorf("flow cache config: negative capacity %d or batch size %d",

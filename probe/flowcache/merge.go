@@ -6,15 +6,19 @@ import "github.com/flowprobe/flowprobe/probe/flow"
 // the flow of its key: packet and byte counters of both directions are added, TCP
 // flags are or-ed, and the flow's times widen to cover agg's. In biflow mode a partial
 // flow of the reverse direction lands in the *Rev counters. When no flow exists, agg
-// opens one with its own addresses, MACs, interface and tunnel. agg.EndReason is
+// opens one with its own addresses, MACs, interface and tunnel. A partial flow of the
+// reverse direction that began before the flow turns it round, so that the source is
+// the side of the earliest packet whatever order the parts come in. agg.EndReason is
 // ignored: timeouts and TCP end work as for packets, on agg.TimeLast.
 func (c *Cache) Merge(agg *flow.Record) {
 	c.stats.Merged++
-	c.advance(agg.TimeLast)
+	if !c.cfg.ExternalClock {
+		c.advance(agg.TimeLast)
+	}
 
 	flags := agg.TCPFlags | agg.TCPFlagsRev
 	h := hashKey(&agg.Key)
-	slot, reverse := c.lookup(&agg.Key, h, agg.TimeLast, flags)
+	slot, reverse := c.lookup(&agg.Key, h, flags)
 	if slot < 0 {
 		slot = c.open(&agg.Key, h, agg.TimeFirst)
 		r := &c.slots[slot].rec
@@ -26,6 +30,12 @@ func (c *Cache) Merge(agg *flow.Record) {
 	}
 
 	r := &c.slots[slot].rec
+	if reverse && agg.TimeFirst < r.TimeFirst {
+		// Parts come in no time order: the side that sent first is the source.
+		turn(r)
+		r.ICMPTypeCode = agg.ICMPTypeCode
+		reverse = false
+	}
 	fwdPackets, fwdBytes, fwdFlags := agg.Packets, agg.Bytes, agg.TCPFlags
 	revPackets, revBytes, revFlags := agg.PacketsRev, agg.BytesRev, agg.TCPFlagsRev
 	if reverse {
@@ -40,4 +50,13 @@ func (c *Cache) Merge(agg *flow.Record) {
 	r.BytesRev += revBytes
 	r.TCPFlagsRev |= revFlags
 	c.touch(slot, agg.TimeFirst, agg.TimeLast, flags)
+}
+
+// turn swaps the directions of r: its key, counters, flags and MACs.
+func turn(r *flow.Record) {
+	r.Key = r.Key.Reverse()
+	r.Packets, r.PacketsRev = r.PacketsRev, r.Packets
+	r.Bytes, r.BytesRev = r.BytesRev, r.Bytes
+	r.TCPFlags, r.TCPFlagsRev = r.TCPFlagsRev, r.TCPFlags
+	r.SrcMAC, r.DstMAC = r.DstMAC, r.SrcMAC
 }

@@ -19,15 +19,21 @@ func TestMerge(t *testing.T) {
 		partial(a, b, 1, 2, 3, 1, 300, 100),
 		partial(b, a, 0, 4, 2, 5, 20, 500), // the reverse direction, seen earlier
 	}
+	parts[0].SrcMAC, parts[0].DstMAC = [6]byte{0xa}, [6]byte{0xb}
+	parts[1].SrcMAC, parts[1].DstMAC = [6]byte{0xb}, [6]byte{0xa}
 	for i := range parts {
 		c.Merge(&parts[i])
 	}
 	p := pkt(a, b, udp, t0+5*sec, 50, 0)
 	c.Update(&p)
 	c.Flush()
-	check(t, col.records, []want{{src: a, dst: b, packets: 3 + 5 + 1, packetsRev: 1 + 2,
-		bytes: 300 + 500 + 50, bytesRev: 100 + 20, reason: flow.EndForced,
+	// b sent first, so b is the source, with a's counters turned round.
+	check(t, col.records, []want{{src: b, dst: a, packets: 1 + 2, packetsRev: 3 + 5 + 1,
+		bytes: 100 + 20, bytesRev: 300 + 500 + 50, reason: flow.EndForced,
 		timeFirst: 0, timeLast: 5}})
+	if r := col.records[0]; r.SrcMAC != [6]byte{0xb} || r.DstMAC != [6]byte{0xa} {
+		t.Errorf("MACs %x > %x, want b's > a's", r.SrcMAC, r.DstMAC)
+	}
 	if st := c.Stats(); st.Merged != 2 || st.Packets != 1 {
 		t.Fatalf("stats %+v, want 2 merged and 1 packet", st)
 	}

@@ -34,12 +34,13 @@ type Options struct {
 	// the frames the program redirects when Program.RedirectFirst is not 0; New sets
 	// Interface and XSKMap. Unused otherwise.
 	Sockets afxdp.Options
-	// DrainInterval is the time between two reads of the kernel tables; 0 means one
-	// second, and anything over MaxDrainInterval is cut to it. A flow's partial
-	// counts reach the flow cache up to one interval late, so its inactive timeout
-	// fires up to that much late too. Reading a table costs time in proportion to
-	// the flows it holds plus its capacity, so a longer interval saves CPU when
-	// flows are long. Handler.Tick is called every second regardless.
+	// DrainInterval is the time between two reads of the kernel tables; 0 means
+	// DefaultDrainInterval, and anything over MaxDrainInterval is cut to it. A flow's
+	// partial counts reach the flow cache up to one interval late, and the cache's
+	// clock follows the drains, so a flow's timeouts fire up to that much late too,
+	// never before its last parts have joined it. Reading a table costs time in
+	// proportion to the flows it holds plus its capacity, so a longer interval saves
+	// CPU when flows are long. Handler.Tick is called every second regardless.
 	DrainInterval time.Duration
 }
 

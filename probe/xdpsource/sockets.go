@@ -59,10 +59,19 @@ func (s *serialHandler) Merge(agg *flow.Record) {
 	s.mu.Unlock()
 }
 
+// frameHandler is what the socket workers feed: their frames go to the serialHandler,
+// their ticks nowhere. A socket worker ticks with the time it reads, but the tables
+// may still hold older packets, so only the drain loop's ticks move the clock.
+type frameHandler struct{ s *serialHandler }
+
+func (f frameHandler) HandleFrame(fr *capture.Frame) { f.s.HandleFrame(fr) }
+
+func (f frameHandler) Tick(int64) {}
+
 // runSockets delivers redirected frames to h from one worker per socket until ctx is
 // cancelled, calling failed if the sockets stop early with an error; the returned
 // function waits for the end and returns Run's error.
-func (s *Source) runSockets(ctx context.Context, h capture.Handler,
+func (s *Source) runSockets(ctx context.Context, h frameHandler,
 	failed func()) func() error {
 	handlers := make([]capture.Handler, s.socks.Workers())
 	for i := range handlers {
@@ -81,7 +90,7 @@ func (s *Source) runSockets(ctx context.Context, h capture.Handler,
 
 // drainSockets hands over the frames still waiting in the sockets' RX rings once the
 // program is detached.
-func (s *Source) drainSockets(h capture.Handler) error {
+func (s *Source) drainSockets(h frameHandler) error {
 	handlers := make([]capture.Handler, s.socks.Workers())
 	for i := range handlers {
 		handlers[i] = h

@@ -107,7 +107,8 @@ func (s *Source) IfIndex() uint32 { return uint32(s.link.IfIndex()) }
 func (s *Source) Mode() attach.Mode { return s.link.Mode() }
 
 // Run merges partial flows and ring buffer frames into handlers[0], which must be a
-// Merger, and ticks it at least once a second, until ctx is cancelled. It then detaches
+// Merger, and ticks it at least once a second with the time of the latest drain (see
+// TicksCompleteTime), until ctx is cancelled. It then detaches
 // the program, reads the tables and the ring buffer a last time and returns nil. When
 // the interface is removed, or the AF_XDP sockets fail, it hands over what was
 // counted the same way and returns an error. A Source runs once.
@@ -135,24 +136,26 @@ func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	s.mu.Unlock()
 
 	h := handlers[0]
+	var frames frameHandler
 	if s.socks != nil {
-		serial := &serialHandler{h: h, m: m}
-		h, m = serial, serial
+		frames.s = &serialHandler{h: h, m: m}
+		h, m = frames.s, frames.s
 	}
 	d, err := newDrainer(s.objs, m, uint32(s.link.IfIndex()))
 	if err != nil {
 		return fmt.Errorf("xdp source on %s: %w", s.opts.Interface, err)
 	}
-	if err := s.runAll(ctx, d, h); err != nil {
+	if err := s.runAll(ctx, d, h, frames); err != nil {
 		return fmt.Errorf("xdp source on %s: %w", s.opts.Interface, err)
 	}
 	return nil
 }
 
-// runAll runs the drain loop and, when frames are redirected, the socket workers.
-// The sockets stop only after the loop has detached the program, and their rings are
-// emptied then.
-func (s *Source) runAll(ctx context.Context, d *drainer, h capture.Handler) error {
+// runAll runs the drain loop and, when frames are redirected, the socket workers,
+// which feed frames. The sockets stop only after the loop has detached the program,
+// and their rings are emptied then.
+func (s *Source) runAll(ctx context.Context, d *drainer, h capture.Handler,
+	frames frameHandler) error {
 	if s.socks == nil {
 		return s.loop(ctx, d, h)
 	}
@@ -162,24 +165,29 @@ func (s *Source) runAll(ctx context.Context, d *drainer, h capture.Handler) erro
 	defer stopSockets()
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	defer stopLoop()
-	wait := s.runSockets(sockCtx, h, stopLoop)
+	wait := s.runSockets(sockCtx, frames, stopLoop)
 	loopErr := s.loop(loopCtx, d, h)
 	stopSockets()
 	sockErr := wait()
 	if loopErr != nil || sockErr != nil {
 		return errors.Join(loopErr, sockErr)
 	}
-	if err := s.drainSockets(h); err != nil {
+	if err := s.drainSockets(frames); err != nil {
 		return err
 	}
 	h.Tick(time.Now().UnixNano())
 	return s.updateStats(d)
 }
 
+// loop merges ring buffer records as they come and drains the tables every
+// DrainInterval. It ticks the handler with the time of the latest drain, up to which
+// every packet has been handed over, after that drain and every tickInterval between
+// drains, so that finished flows leave and counters are published.
 func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error {
 	var rec ringbuf.Record
 	next := time.Now().Add(s.opts.DrainInterval)
 	nextTick := time.Now().Add(tickInterval)
+	complete := time.Now() // every packet before it has been handed over
 	for ctx.Err() == nil {
 		deadline := time.Now().Add(pollInterval)
 		if next.Before(deadline) {
@@ -202,6 +210,10 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 			if err := d.drainTables(); err != nil {
 				return err
 			}
+			if err := s.drainRing(d); err != nil {
+				return err
+			}
+			complete = now
 			if err := s.updateStats(d); err != nil {
 				return err
 			}
@@ -213,11 +225,34 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 			}
 		}
 		if drained || !now.Before(nextTick) {
-			h.Tick(time.Now().UnixNano())
+			h.Tick(complete.UnixNano())
 			nextTick = now.Add(tickInterval)
 		}
 	}
 	return s.shutdown(d, h)
+}
+
+// TicksCompleteTime marks the Source as an engine.LateSource: the partial flows of a
+// drain reach the handler up to DrainInterval after their packets, and a Tick time
+// is one up to which every packet has been handed over.
+func (s *Source) TicksCompleteTime() {}
+
+// drainRing merges the records waiting in the ring buffer.
+func (s *Source) drainRing(d *drainer) error {
+	var rec ringbuf.Record
+	for {
+		s.ring.SetDeadline(time.Now())
+		err := s.ring.ReadInto(&rec)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read ring buffer: %w", err)
+		}
+		if err := d.mergeEvent(rec.RawSample); err != nil {
+			return err
+		}
+	}
 }
 
 // interfaceGone reports, as an error, that the interface was removed: that detaches
@@ -246,19 +281,8 @@ func (s *Source) shutdown(d *drainer, h capture.Handler) error {
 			return err
 		}
 	}
-	var rec ringbuf.Record
-	for {
-		s.ring.SetDeadline(time.Now())
-		err := s.ring.ReadInto(&rec)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read ring buffer: %w", err)
-		}
-		if err := d.mergeEvent(rec.RawSample); err != nil {
-			return err
-		}
+	if err := s.drainRing(d); err != nil {
+		return err
 	}
 	h.Tick(time.Now().UnixNano())
 	return s.updateStats(d)

@@ -1,0 +1,136 @@
+package flowcache
+
+import (
+	"testing"
+	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
+)
+
+// tcpPartial is a partial TCP flow from src to dst with the given flags, whose
+// packets span first to last (nanoseconds after t0).
+func tcpPartial(src, dst string, first, last int64, packets uint64, flags uint8) flow.Record {
+	r := partial(src, dst, 0, 0, packets, 0, 100*packets, 0)
+	r.Protocol, r.TCPFlags = tcp, flags
+	r.TimeFirst, r.TimeLast = t0+first, t0+last
+	return r
+}
+
+// TestExternalClockKeepsDrainedPartsTogether drives a cache with an external clock
+// as the XDP source does: the parts of one drain are merged in table order, not time
+// order, and the clock moves to the drain's time after them. Both directions of a
+// connection must end in one record, however long ago its FIN or RST came, and a
+// flow must not end idle while a drain still holds its packets.
+func TestExternalClockKeepsDrainedPartsTogether(t *testing.T) {
+	const drain = 3 * sec
+	cases := []struct {
+		name  string
+		parts []flow.Record
+		want  flow.EndReason
+	}{
+		{"closed with fins long before the drain", []flow.Record{
+			tcpPartial(a, b, 0, sec/2, 4, syn|ack|fin),
+			tcpPartial(b, a, sec/10, sec/2, 3, syn|ack|fin),
+		}, flow.EndOfFlow},
+		{"reset after the last reverse packet", []flow.Record{
+			tcpPartial(a, b, 0, 2*sec, 4, syn|ack|rst),
+			tcpPartial(b, a, sec/10, sec, 3, syn|ack),
+		}, flow.EndOfFlow},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, col := newCache(t, Config{ExternalClock: true})
+			c.Advance(t0)
+			for i := range tc.parts {
+				c.Merge(&tc.parts[i])
+			}
+			c.Advance(t0 + drain)
+			if len(col.records) != 1 || col.records[0].Packets+col.records[0].PacketsRev != 7 ||
+				col.records[0].EndReason != tc.want {
+				t.Fatalf("records %+v, want one of 7 packets ended %v", col.records, tc.want)
+			}
+		})
+	}
+
+	t.Run("a gap shorter than the inactive timeout", func(t *testing.T) {
+		c, col := newCache(t, Config{ExternalClock: true})
+		c.Advance(t0)
+		first := partial(a, b, 0, 0, 1, 0, 10, 0)
+		c.Merge(&first)
+		for now := t0 + drain; now < t0+30*sec; now += drain {
+			c.Advance(now)
+		}
+		// The drain at t0+30 s holds a packet of t0+29.5 s; its parts come first.
+		later := partial(a, b, 0, 0, 1, 0, 10, 0)
+		later.TimeFirst, later.TimeLast = t0+29*sec+sec/2, t0+29*sec+sec/2
+		c.Merge(&later)
+		c.Advance(t0 + 30*sec)
+		c.Flush()
+		if len(col.records) != 1 || col.records[0].Packets != 2 {
+			t.Fatalf("records %+v, want one of 2 packets", col.records)
+		}
+	})
+
+	t.Run("packets do not move the clock", func(t *testing.T) {
+		c, col := newCache(t, Config{ExternalClock: true})
+		c.Advance(t0)
+		old := pkt(a, b, udp, t0, 60, 0)
+		c.Update(&old)
+		future := pkt("198.18.0.3:1", b, udp, t0+time.Hour.Nanoseconds(), 60, 0)
+		c.Update(&future)
+		if len(col.records) != 0 || c.Stats().Active != 2 {
+			t.Fatalf("a packet an hour ahead ended flows: %+v", col.records)
+		}
+		c.Advance(t0 + 31*sec)
+		if len(col.records) != 1 || col.records[0].EndReason != flow.EndIdle {
+			t.Fatalf("records %+v, want the first flow ended idle", col.records)
+		}
+	})
+}
+
+// TestLatePacketJudgedByTheClock checks that a packet older than the cache clock
+// finds a due flow gone whether or not the sweep has reached it, so the records do
+// not depend on the sweep period, and that a due flow pushed out of a full bucket by
+// such a packet leaves with its own reason.
+func TestLatePacketJudgedByTheClock(t *testing.T) {
+	run := func(period time.Duration) []flow.Record {
+		c, col := newCache(t, Config{Capacity: 1 << 12, SweepPeriod: period})
+		p := pkt(a, b, udp, t0, 60, 0)
+		c.Update(&p)
+		c.Advance(t0 + 30*sec + sec/2) // due at t0+30 s
+		late := pkt(a, b, udp, t0+10*sec, 60, 0)
+		c.Update(&late)
+		c.Flush()
+		return col.records
+	}
+	fast, slow := run(time.Millisecond), run(time.Hour)
+	if len(fast) != 2 || len(slow) != 2 {
+		t.Errorf("sweep period 1 ms: %d records, 1 h: %d; want 2 both times", len(fast),
+			len(slow))
+	}
+
+	c, col := newCache(t, Config{Capacity: Ways, SweepPeriod: time.Hour})
+	for i := range Ways {
+		p := pkt(a, b, udp, t0, 60, 0)
+		p.SrcPort = uint16(1000 + i)
+		c.Update(&p)
+	}
+	c.Advance(t0 + 40*sec) // every flow due, the sweep not yet come
+	late := pkt(a, b, udp, t0+20*sec, 60, 0)
+	late.SrcPort = 9
+	c.Update(&late)
+	c.Flush()
+	for _, r := range col.records {
+		if r.SrcPort != 9 && r.EndReason != flow.EndIdle {
+			t.Errorf("flow of port %d, due by the clock, left as %v", r.SrcPort, r.EndReason)
+		}
+	}
+}
+
+// TestSweepPeriodBounded checks that a sweep period the coarse deadlines cannot
+// order is refused.
+func TestSweepPeriodBounded(t *testing.T) {
+	if _, err := New(Config{SweepPeriod: MaxTimeout + time.Second}, nil); err == nil {
+		t.Error("a sweep period over MaxTimeout was accepted")
+	}
+}

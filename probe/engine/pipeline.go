@@ -44,8 +44,13 @@ func newPipeline(w *worker) *pipeline {
 	return p
 }
 
-// handleFrame parses f straight into the next packet slot of the batch.
+// handleFrame parses f straight into the next packet slot of the batch. A batch
+// accounts its packets before its merges, so a packet that follows a merge starts a
+// new batch.
 func (p *pipeline) handleFrame(parser *packet.Parser, f *capture.Frame) {
+	if len(p.cur.merges) > 0 {
+		p.send()
+	}
 	n := len(p.cur.packets)
 	p.cur.packets = p.cur.packets[:n+1]
 	if parser.Parse(f, &p.cur.packets[n]) != packet.OK {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -296,5 +297,41 @@ func TestAbandonStuckOutput(t *testing.T) {
 			t.Errorf("drop after %v: healthy output got %d records, closed %d times",
 				dropAfter, len(healthy.records), healthy.closed)
 		}
+	}
+}
+
+// orderSource merges a partial flow and then hands over a packet of the same flow
+// that comes after the flow's inactive timeout.
+type orderSource struct{}
+
+func (orderSource) Workers() int { return 1 }
+func (orderSource) Close() error { return nil }
+func (orderSource) Run(_ context.Context, handlers []capture.Handler) error {
+	var agg flow.Record
+	agg.SetAddrs(netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.1.1"))
+	agg.SrcPort, agg.DstPort, agg.Protocol = 1000, 2000, 17
+	agg.Packets, agg.Bytes, agg.TimeFirst, agg.TimeLast = 1, 38, t0, t0
+	handlers[0].(Merger).Merge(&agg)
+	handlers[0].HandleFrame(&capture.Frame{Data: udpFrame(1, 1, 1000, 2000, 10),
+		Timestamp: t0 + int64(time.Minute), LinkType: capture.LinkEthernet})
+	return nil
+}
+
+// TestSourceOrderKept checks that the cache sees merges and packets in the order the
+// source gave them: the packet, a minute after the merged part, must find that flow
+// ended and open a new one.
+func TestSourceOrderKept(t *testing.T) { bothModes(t, sourceOrderKept) }
+
+func sourceOrderKept(t *testing.T, pipeline bool) {
+	rec := &recorder{}
+	e, err := New(orderSource{}, []flow.Exporter{rec}, Config{Pipeline: pipeline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.records) != 2 || rec.records[0].EndReason != flow.EndIdle {
+		t.Fatalf("records %+v, want the merged flow ended idle and a new one", rec.records)
 	}
 }

@@ -1,14 +1,12 @@
 package xdpsource
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/flowprobe/flowprobe/bpf/xdpflow"
 	"github.com/flowprobe/flowprobe/hack/testhost"
-	"github.com/flowprobe/flowprobe/probe/engine"
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
@@ -36,24 +34,9 @@ func TestClosedConnectionIsOneBiflow(t *testing.T) {
 	for _, redirect := range []uint32{0, 2} {
 		t.Run(fmt.Sprintf("redirect first %d", redirect), func(t *testing.T) {
 			h := testhost.New(t, testhost.Options{})
-			var src *Source
-			if err := h.Probe.Do(func() (err error) {
-				src, err = New(Options{Interface: h.Probe.Link,
-					DrainInterval: DefaultDrainInterval,
-					Program:       xdpflow.Config{RedirectFirst: redirect}})
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
-			col := &collector{}
-			eng, err := engine.New(src, []flow.Exporter{col}, engine.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- eng.Run(ctx) }()
+			_, col, stop := runEngine(t, h, Options{Interface: h.Probe.Link,
+				DrainInterval: DefaultDrainInterval,
+				Program:       xdpflow.Config{RedirectFirst: redirect}})
 			time.Sleep(100 * time.Millisecond)
 			const syn, ack, fin = 0x02, 0x10, 0x01
 			if err := h.Peer.Inject(
@@ -66,10 +49,7 @@ func TestClosedConnectionIsOneBiflow(t *testing.T) {
 				t.Fatal(err)
 			}
 			time.Sleep(DefaultDrainInterval + 2*time.Second) // past a drain and the FIN wait
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+			stop()
 			var recs []flow.Record
 			for _, r := range col.records {
 				if r.Protocol == 6 {

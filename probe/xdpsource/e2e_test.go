@@ -31,6 +31,37 @@ func (c *collector) Export(records []flow.Record) error {
 func (c *collector) Flush() error { return nil }
 func (c *collector) Close() error { return nil }
 
+// runEngine opens a Source with opts in the probe end's namespace and runs an engine
+// on it that exports to the returned collector. stop cancels the run and fails t if
+// it ended with an error; the source is closed when the test ends.
+func runEngine(t *testing.T, h *testhost.Host, opts Options) (*Source, *collector,
+	func()) {
+	t.Helper()
+	var src *Source
+	if err := h.Probe.Do(func() (err error) {
+		src, err = New(opts)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	col := &collector{}
+	eng, err := engine.New(src, []flow.Exporter{col}, engine.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(ctx) }()
+	return src, col, func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("engine: %v", err)
+		}
+	}
+}
+
 type sentFlow struct {
 	packets, bytes uint64
 }
@@ -61,28 +92,11 @@ func TestEndToEnd(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			h := testhost.New(t, testhost.Options{})
-			var src *Source
-			err := h.Probe.Do(func() (err error) {
-				src, err = New(Options{Interface: h.Probe.Link,
-					Program: xdpflow.Config{TableEntries: tc.table,
-						RedirectFirst: tc.redirect},
-					DrainInterval: tc.drain})
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
-
-			col := &collector{}
-			eng, err := engine.New(src, []flow.Exporter{col}, engine.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
 			start := time.Now()
-			go func() { done <- eng.Run(ctx) }()
+			src, col, stop := runEngine(t, h, Options{Interface: h.Probe.Link,
+				Program: xdpflow.Config{TableEntries: tc.table,
+					RedirectFirst: tc.redirect},
+				DrainInterval: tc.drain})
 
 			sent, total := inject(t, h)
 			if tc.drain == MaxDrainInterval {
@@ -90,10 +104,7 @@ func TestEndToEnd(t *testing.T) {
 			} else {
 				waitForPackets(t, src, total)
 			}
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatalf("engine: %v", err)
-			}
+			stop()
 			end := time.Now()
 
 			checkRecords(t, h, col.records, sent, start, end)

@@ -92,13 +92,7 @@ func TestDropsAreCounted(t *testing.T) {
 			h := testhost.New(t, testhost.Options{})
 			s := openSource(t, &h.Probe, tc.opts)
 			const n = 500
-			sent := make([][]byte, n)
-			for i := range sent {
-				sent[i] = testFrame(t, &h.Peer, 40000, uint32(i))
-			}
-			if err := h.Peer.Inject(sent...); err != nil {
-				t.Fatal(err)
-			}
+			injectTestFrames(t, &h.Peer, n)
 			cs := testhost.Collectors(1)
 			testhost.Collect(t, s, cs, n, 500*time.Millisecond)
 

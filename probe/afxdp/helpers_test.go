@@ -18,6 +18,18 @@ func testFrame(t testing.TB, from *testhost.End, sport uint16, seq uint32) []byt
 	return f
 }
 
+// injectTestFrames sends test frames 0 to n-1 of source port 40000 from the end.
+func injectTestFrames(t testing.TB, from *testhost.End, n int) {
+	t.Helper()
+	sent := make([][]byte, n)
+	for i := range sent {
+		sent[i] = testFrame(t, from, 40000, uint32(i))
+	}
+	if err := from.Inject(sent...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // openSource opens a source on the end's link and closes it when t ends.
 func openSource(t *testing.T, e *testhost.End, opts Options) *Source {
 	t.Helper()

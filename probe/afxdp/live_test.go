@@ -106,13 +106,7 @@ func TestDrainTakesEveryWaitingFrame(t *testing.T) {
 	r.Stop(t)
 
 	const n = 1000
-	sent := make([][]byte, n)
-	for i := range sent {
-		sent[i] = testFrame(t, &h.Peer, 40000, uint32(i))
-	}
-	if err := h.Peer.Inject(sent...); err != nil {
-		t.Fatal(err)
-	}
+	injectTestFrames(t, &h.Peer, n)
 	// The receiving kernel may still be at work after Inject returned; Drain takes
 	// what has arrived, so it is repeated until everything has.
 	for deadline := time.Now().Add(3 * time.Second); cs[0].Count() < n; {

@@ -43,13 +43,7 @@ func TestCallerXSKMap(t *testing.T) {
 	}
 
 	const n = 200
-	sent := make([][]byte, n)
-	for i := range sent {
-		sent[i] = testFrame(t, &h.Peer, 40000, uint32(i))
-	}
-	if err := h.Peer.Inject(sent...); err != nil {
-		t.Fatal(err)
-	}
+	injectTestFrames(t, &h.Peer, n)
 	cs := testhost.Collectors(1)
 	testhost.Collect(t, s, cs, n, 5*time.Second)
 	if got := cs[0].Count(); got != n {

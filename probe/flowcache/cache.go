@@ -66,7 +66,7 @@ type Cache struct {
 	out  []flow.Record
 	sink Sink
 
-	now   int64 // the latest packet or tick time seen
+	now   int64 // the latest packet or tick time seen (tick time alone with ExternalClock)
 	stats Stats
 
 	// hashes holds UpdateBatch's hashes of the packets between the one it accounts

@@ -11,7 +11,7 @@
 // flow's first packet.
 //
 // Flows end on packet time, never on the wall clock, so a trace replays to the same
-// records every time:
+// records every time (with Config.ExternalClock, on the times given to Advance):
 //   - inactive timeout (EndIdle): no packet for InactiveTimeout;
 //   - active timeout (EndActive): the flow began ActiveTimeout ago; the next packet
 //     starts a new record;

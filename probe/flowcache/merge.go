@@ -31,9 +31,12 @@ func (c *Cache) Merge(agg *flow.Record) {
 
 	r := &c.slots[slot].rec
 	if reverse && agg.TimeFirst < r.TimeFirst {
-		// Parts come in no time order: the side that sent first is the source.
+		// Parts come in no time order: the side that sent first is the source, and
+		// what a record keeps of its first packet comes from that side's part.
 		turn(r)
+		r.SrcMAC, r.DstMAC = agg.SrcMAC, agg.DstMAC
 		r.ICMPTypeCode = agg.ICMPTypeCode
+		r.IfIndex, r.Direction, r.Tunnel = agg.IfIndex, agg.Direction, agg.Tunnel
 		reverse = false
 	}
 	fwdPackets, fwdBytes, fwdFlags := agg.Packets, agg.Bytes, agg.TCPFlags
@@ -52,11 +55,10 @@ func (c *Cache) Merge(agg *flow.Record) {
 	c.touch(slot, agg.TimeFirst, agg.TimeLast, flags)
 }
 
-// turn swaps the directions of r: its key, counters, flags and MACs.
+// turn swaps the directions of r's key and counters.
 func turn(r *flow.Record) {
 	r.Key = r.Key.Reverse()
 	r.Packets, r.PacketsRev = r.PacketsRev, r.Packets
 	r.Bytes, r.BytesRev = r.BytesRev, r.Bytes
 	r.TCPFlags, r.TCPFlagsRev = r.TCPFlagsRev, r.TCPFlags
-	r.SrcMAC, r.DstMAC = r.DstMAC, r.SrcMAC
 }

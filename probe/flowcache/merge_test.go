@@ -21,6 +21,10 @@ func TestMerge(t *testing.T) {
 	}
 	parts[0].SrcMAC, parts[0].DstMAC = [6]byte{0xa}, [6]byte{0xb}
 	parts[1].SrcMAC, parts[1].DstMAC = [6]byte{0xb}, [6]byte{0xa}
+	parts[0].IfIndex, parts[0].Direction = 7, flow.Egress
+	parts[1].IfIndex, parts[1].Direction = 9, flow.Ingress
+	parts[0].Tunnel = flow.Tunnel{SrcAddr: [16]byte{15: 0xa}, DstAddr: [16]byte{15: 0xb}}
+	parts[1].Tunnel = flow.Tunnel{SrcAddr: [16]byte{15: 0xb}, DstAddr: [16]byte{15: 0xa}}
 	for i := range parts {
 		c.Merge(&parts[i])
 	}
@@ -31,8 +35,10 @@ func TestMerge(t *testing.T) {
 	check(t, col.records, []want{{src: b, dst: a, packets: 1 + 2, packetsRev: 3 + 5 + 1,
 		bytes: 100 + 20, bytesRev: 300 + 500 + 50, reason: flow.EndForced,
 		timeFirst: 0, timeLast: 5}})
-	if r := col.records[0]; r.SrcMAC != [6]byte{0xb} || r.DstMAC != [6]byte{0xa} {
-		t.Errorf("MACs %x > %x, want b's > a's", r.SrcMAC, r.DstMAC)
+	if r := col.records[0]; r.SrcMAC != parts[1].SrcMAC || r.DstMAC != parts[1].DstMAC ||
+		r.IfIndex != 9 || r.Direction != flow.Ingress || r.Tunnel != parts[1].Tunnel {
+		t.Errorf("MACs %x > %x, interface %d, direction %v, tunnel %v: want those of b's "+
+			"part", r.SrcMAC, r.DstMAC, r.IfIndex, r.Direction, r.Tunnel)
 	}
 	if st := c.Stats(); st.Merged != 2 || st.Packets != 1 {
 		t.Fatalf("stats %+v, want 2 merged and 1 packet", st)

@@ -1,7 +1,6 @@
 package xdpsource
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -25,28 +24,49 @@ func tcpFrame(t *testing.T, from, to *testhost.End, sport, dport uint16, flags b
 	return f
 }
 
-// TestClosedConnectionIsOneBiflow closes a TCP connection with FINs and lets the
-// default drain interval pass, far beyond the FIN wait, before its parts are drained:
-// the two directions, merged one after the other, must still make one record, with
-// the kernel counting alone and with the first packets through AF_XDP sockets.
+// TestClosedConnectionIsOneBiflow closes a TCP connection and lets the default drain
+// interval pass, far beyond the FIN wait, before its parts are drained: the two
+// directions, merged one after the other, must still make one record, with the
+// kernel counting alone, with the first packets through AF_XDP sockets, and when the
+// connection ended between the program's attach and the start of the run.
 func TestClosedConnectionIsOneBiflow(t *testing.T) {
 	testhost.RequireRoot(t)
-	for _, redirect := range []uint32{0, 2} {
-		t.Run(fmt.Sprintf("redirect first %d", redirect), func(t *testing.T) {
+	const syn, ack, fin, rst = 0x02, 0x10, 0x01, 0x04
+	cases := []struct {
+		name     string
+		redirect uint32
+		close    byte          // the flag that ends the connection
+		idle     time.Duration // between the connection and the start of the run
+	}{
+		{"fins", 0, fin, 0},
+		{"fins, first 2 packets through sockets", 2, fin, 0},
+		{"fins 2 s before the run", 0, fin, 2 * time.Second},
+		{"reset 300 ms before the run", 0, rst, 300 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			h := testhost.New(t, testhost.Options{})
-			_, col, stop := runEngine(t, h, Options{Interface: h.Probe.Link,
+			src := openInHost(t, h, Options{Interface: h.Probe.Link,
 				DrainInterval: DefaultDrainInterval,
-				Program:       xdpflow.Config{RedirectFirst: redirect}})
-			time.Sleep(100 * time.Millisecond)
-			const syn, ack, fin = 0x02, 0x10, 0x01
+				Program:       xdpflow.Config{RedirectFirst: tc.redirect}})
+			var col *collector
+			var stop func()
+			if tc.idle == 0 {
+				col, stop = startEngine(t, src)
+				time.Sleep(100 * time.Millisecond)
+			}
 			if err := h.Peer.Inject(
 				tcpFrame(t, &h.Peer, &h.Probe, 40000, 80, syn),
 				tcpFrame(t, &h.Probe, &h.Peer, 80, 40000, syn|ack),
-				tcpFrame(t, &h.Peer, &h.Probe, 40000, 80, ack|fin),
-				tcpFrame(t, &h.Probe, &h.Peer, 80, 40000, ack|fin),
+				tcpFrame(t, &h.Peer, &h.Probe, 40000, 80, ack|tc.close),
+				tcpFrame(t, &h.Probe, &h.Peer, 80, 40000, ack|tc.close),
 				tcpFrame(t, &h.Peer, &h.Probe, 40000, 80, ack),
 			); err != nil {
 				t.Fatal(err)
+			}
+			if tc.idle > 0 {
+				time.Sleep(tc.idle)
+				col, stop = startEngine(t, src)
 			}
 			time.Sleep(DefaultDrainInterval + 2*time.Second) // past a drain and the FIN wait
 			stop()

@@ -37,6 +37,15 @@ func (c *collector) Close() error { return nil }
 func runEngine(t *testing.T, h *testhost.Host, opts Options) (*Source, *collector,
 	func()) {
 	t.Helper()
+	src := openInHost(t, h, opts)
+	col, stop := startEngine(t, src)
+	return src, col, stop
+}
+
+// openInHost opens a Source with opts in the probe end's namespace, closed when the
+// test ends.
+func openInHost(t *testing.T, h *testhost.Host, opts Options) *Source {
+	t.Helper()
 	var src *Source
 	if err := h.Probe.Do(func() (err error) {
 		src, err = New(opts)
@@ -45,6 +54,13 @@ func runEngine(t *testing.T, h *testhost.Host, opts Options) (*Source, *collecto
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+// startEngine runs an engine on src that exports to the returned collector; stop
+// cancels the run and fails t if it ended with an error.
+func startEngine(t *testing.T, src *Source) (*collector, func()) {
+	t.Helper()
 	col := &collector{}
 	eng, err := engine.New(src, []flow.Exporter{col}, engine.Config{})
 	if err != nil {
@@ -53,7 +69,7 @@ func runEngine(t *testing.T, h *testhost.Host, opts Options) (*Source, *collecto
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx) }()
-	return src, col, func() {
+	return col, func() {
 		t.Helper()
 		cancel()
 		if err := <-done; err != nil {

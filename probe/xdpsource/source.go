@@ -36,6 +36,9 @@ type Source struct {
 	ring *ringbuf.Reader
 	// socks takes the frames the program redirects; nil when it redirects none.
 	socks *afxdp.Source
+	// attached is a time before the program was attached: no packet it counted is
+	// older.
+	attached time.Time
 
 	mu      sync.Mutex
 	stats   Stats
@@ -83,6 +86,7 @@ func New(opts Options) (*Source, error) {
 		objs.Close()
 		return nil, fmt.Errorf("xdp source on %s: %w", opts.Interface, err)
 	}
+	s.attached = time.Now()
 	s.link, err = attach.XDP(opts.Interface, objs.Program, opts.Attach)
 	if err != nil {
 		if s.socks != nil {
@@ -187,7 +191,7 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 	var rec ringbuf.Record
 	next := time.Now().Add(s.opts.DrainInterval)
 	nextTick := time.Now().Add(tickInterval)
-	complete := time.Now() // every packet before it has been handed over
+	complete := s.attached // every packet before it has been handed over
 	for ctx.Err() == nil {
 		deadline := time.Now().Add(pollInterval)
 		if next.Before(deadline) {
@@ -200,7 +204,10 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 			if err := d.mergeEvent(rec.RawSample); err != nil {
 				return err
 			}
-			continue
+			if time.Now().Before(next) {
+				continue
+			}
+			// A ring that never runs dry must not hold off the drains and ticks.
 		case !errors.Is(err, os.ErrDeadlineExceeded):
 			return fmt.Errorf("read ring buffer: %w", err)
 		}
@@ -210,7 +217,7 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 			if err := d.drainTables(); err != nil {
 				return err
 			}
-			if err := s.drainRing(d); err != nil {
+			if _, err := s.drainRing(d, ringBatch); err != nil {
 				return err
 			}
 			complete = now
@@ -237,22 +244,28 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 // is one up to which every packet has been handed over.
 func (s *Source) TicksCompleteTime() {}
 
-// drainRing merges the records waiting in the ring buffer.
-func (s *Source) drainRing(d *drainer) error {
+// ringBatch bounds the ring buffer records drainRing reads while the program runs,
+// so that a flood of them cannot stall the loop.
+const ringBatch = 1 << 16
+
+// drainRing merges the records waiting in the ring buffer, at most limit of them, and
+// reports whether it found the ring empty.
+func (s *Source) drainRing(d *drainer, limit int) (bool, error) {
 	var rec ringbuf.Record
-	for {
+	for range limit {
 		s.ring.SetDeadline(time.Now())
 		err := s.ring.ReadInto(&rec)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil
+			return true, nil
 		}
 		if err != nil {
-			return fmt.Errorf("read ring buffer: %w", err)
+			return false, fmt.Errorf("read ring buffer: %w", err)
 		}
 		if err := d.mergeEvent(rec.RawSample); err != nil {
-			return err
+			return false, err
 		}
 	}
+	return false, nil
 }
 
 // interfaceGone reports, as an error, that the interface was removed: that detaches
@@ -281,8 +294,12 @@ func (s *Source) shutdown(d *drainer, h capture.Handler) error {
 			return err
 		}
 	}
-	if err := s.drainRing(d); err != nil {
-		return err
+	// The program is detached: the ring only empties now.
+	for empty := false; !empty; {
+		var err error
+		if empty, err = s.drainRing(d, ringBatch); err != nil {
+			return err
+		}
 	}
 	h.Tick(time.Now().UnixNano())
 	return s.updateStats(d)

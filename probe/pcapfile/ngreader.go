@@ -185,6 +185,9 @@ func (n *ngReader) block() (body []byte, typ uint32, err error) {
 	}
 	// The housekeeping of a mapping looks behind the reader's position, which must
 	// not pass this block before its body is handed out.
+	if err := n.checkTail(n.start + int(length)); err != nil {
+		return nil, 0, err
+	}
 	n.moved()
 	n.start += int(length)
 	return b[8 : length-4], typ, nil

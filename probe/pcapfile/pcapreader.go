@@ -99,6 +99,9 @@ func (p *pcapReader) next(rec *record) error {
 		h = p.buf[p.start : p.start+pcapRecordHeaderLen]
 	}
 
+	if err := p.checkTail(p.start + need); err != nil {
+		return err
+	}
 	p.moved()
 	rec.ts = int64(p.u32(h))*1e9 + int64(p.u32(h[4:]))*p.fracNanos
 	rec.wireLen = int(p.u32(h[12:]))

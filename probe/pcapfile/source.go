@@ -67,8 +67,9 @@ var _ capture.Source = (*Source)(nil)
 // supported; for a pcapng file, whose interfaces each have a link type, Run reports
 // an unsupported one at its first packet. An uncompressed file is mapped into memory
 // and read from there; should another program truncate it meanwhile, Run fails with
-// an error saying so. What the cut took from the file's last mapped page reads as
-// zeros up to then, so Run may deliver a few empty frames before the error.
+// an error saying so. The file's size is checked once, when Run reaches the last
+// page of the mapping; a cut made after that reads as zeros, which Run may deliver as
+// empty frames before it finds the end of the file.
 func Open(path string, opts Options) (*Source, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -26,6 +26,8 @@ type window struct {
 	// for the bytes to be loaded; forgotten is the offset up to which forgetBehind
 	// has dropped the pages.
 	prefetched, forgotten int
+	// tailChecked is set once checkTail has looked at the file's size.
+	tailChecked bool
 }
 
 // newWindow reads r into a buffer of bufSize bytes to begin with.
@@ -51,6 +53,22 @@ func (w *window) moved() {
 	if w.m != nil && w.start+prefetchDistance-w.prefetched >= prefetchStep {
 		w.keepMapping()
 	}
+}
+
+// checkTail is called with the end offset of every record before it is handed out
+// of a mapping. The first record that reaches into the mapping's last page makes it
+// check that the file is still whole: a file cut inside that page raises no fault,
+// its lost bytes read as zeros, and a zeroed pcap record header is a valid empty
+// record. A cut after that check still reads as zeros up to the end of the mapping.
+func (w *window) checkTail(end int) error {
+	if w.m == nil || w.tailChecked || end <= len(w.buf)&^(pageSize-1) {
+		return nil
+	}
+	w.tailChecked = true
+	if w.m.shrank() {
+		return errFileChanged
+	}
+	return nil
 }
 
 // keepMapping prefetches ahead of the reader and drops the pages behind it.

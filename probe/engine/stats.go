@@ -53,6 +53,7 @@ func addCacheStats(sum *flowcache.Stats, s *flowcache.Stats) {
 	sum.Merged += s.Merged
 	sum.Created += s.Created
 	sum.Active += s.Active
+	sum.ClockSetBack += s.ClockSetBack
 	for i := range sum.Ended {
 		sum.Ended[i] += s.Ended[i]
 	}

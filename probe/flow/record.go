@@ -9,7 +9,7 @@ const (
 	EndIdle           EndReason = 1 // inactive timeout
 	EndActive         EndReason = 2 // active timeout
 	EndOfFlow         EndReason = 3 // TCP FIN or RST seen
-	EndForced         EndReason = 4 // shutdown or end of a trace file
+	EndForced         EndReason = 4 // shutdown, end of a trace file or a clock set back
 	EndLackOfResource EndReason = 5 // evicted from a full cache
 )
 

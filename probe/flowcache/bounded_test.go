@@ -135,13 +135,15 @@ func TestVLANInKey(t *testing.T) {
 }
 
 // TestSweepPeriodChangesNoRecord runs the same traffic through caches that sweep
-// often and rarely: the records must be the same, only their order may differ.
+// often and rarely: the records must be the same, only their order may differ. The
+// traffic starts at several times, some around zero, where whole seconds round
+// towards zero.
 func TestSweepPeriodChangesNoRecord(t *testing.T) {
-	run := func(period time.Duration) []string {
+	run := func(start int64, period time.Duration) []string {
 		c, col := newCache(t, Config{Capacity: 256, ActiveTimeout: 20 * time.Second,
 			InactiveTimeout: 3 * time.Second, SweepPeriod: period})
 		rng := rand.New(rand.NewPCG(5, 6))
-		at := t0
+		at := start
 		for range 20000 {
 			at += int64(rng.IntN(int(sec / 20)))
 			p := randomPacket(rng, at)
@@ -155,10 +157,12 @@ func TestSweepPeriodChangesNoRecord(t *testing.T) {
 		sort.Strings(lines)
 		return lines
 	}
-	often, rarely := run(10*time.Millisecond), run(time.Hour)
-	if !reflect.DeepEqual(often, rarely) {
-		t.Fatalf("sweeping every 10 ms gives %d records, every hour %d, and they differ",
-			len(often), len(rarely))
+	for _, start := range []int64{t0, -100 * sec, -sec / 3, 0} {
+		often, rarely := run(start, 10*time.Millisecond), run(start, time.Hour)
+		if !reflect.DeepEqual(often, rarely) {
+			t.Fatalf("from %v: sweeping every 10 ms gives %d records, every hour %d,"+
+				" and they differ", time.Duration(start), len(often), len(rarely))
+		}
+		t.Logf("from %v: %d records either way", time.Duration(start), len(often))
 	}
-	t.Logf("%d records either way", len(often))
 }

@@ -19,6 +19,9 @@ type Stats struct {
 	Merged  uint64 // partial flows given to Merge
 	Created uint64 // flow records opened
 	Active  int    // flows in the cache now
+	// ClockSetBack counts the times the clock was found set back, by more than the
+	// inactive timeout, and restarted: every flow then ended as at Flush.
+	ClockSetBack uint64
 	// Ended counts records handed to the Sink, indexed by flow.EndReason.
 	Ended [flow.EndLackOfResource + 1]uint64
 }

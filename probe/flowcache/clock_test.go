@@ -134,3 +134,56 @@ func TestSweepPeriodBounded(t *testing.T) {
 		t.Error("a sweep period over MaxTimeout was accepted")
 	}
 }
+
+// TestSweepAtLongestPeriod checks the coarse deadlines at the longest sweep period:
+// a due flow must leave when the sweep comes, however far time has jumped. With one
+// bucket the sweep comes one period after the first packet, and then at every step of
+// time, until the flow is gone.
+func TestSweepAtLongestPeriod(t *testing.T) {
+	period := int64(MaxTimeout)
+	for jump := period; jump <= 4*period; jump += 128 * sec {
+		c, col := newCache(t, Config{Capacity: Ways, InactiveTimeout: time.Nanosecond,
+			SweepPeriod: MaxTimeout})
+		p := pkt(a, b, udp, t0, 100, 0)
+		c.Update(&p)
+		for _, at := range []int64{jump, jump + period/2, jump + period} {
+			c.Advance(t0 + at)
+			if len(col.records) != 1 {
+				t.Fatalf("time moved on by %v, and the flow, due with the sweep, is"+
+					" still in the cache", time.Duration(at))
+			}
+		}
+	}
+}
+
+// TestClockSetBack checks what the cache does when time goes back by more than the
+// inactive timeout, as when the system clock is stepped back during a live capture:
+// the flows of the old clock end, and the new clock's flows gather their packets
+// as usual rather than making a record of every packet.
+func TestClockSetBack(t *testing.T) {
+	const c1 = "198.18.0.3:50000"
+	for _, external := range []bool{false, true} {
+		c, col := newCache(t, Config{ExternalClock: external})
+		old := pkt(c1, b, udp, t0+100*sec, 60, 0)
+		c.Update(&old)
+		c.Advance(t0 + 100*sec)
+		back := t0 + 10*sec // more than the 30 s inactive timeout back
+		if external {
+			c.Advance(back)
+		}
+		for i := range int64(10) {
+			p := pkt(a, b, tcp, back+i*sec, 60, ack)
+			c.Update(&p)
+		}
+		c.Advance(back + 10*sec)
+		check(t, col.records, []want{{src: c1, dst: b, packets: 1, bytes: 60,
+			reason: flow.EndForced, timeFirst: 100, timeLast: 100}})
+		c.Flush()
+		check(t, col.records[1:], []want{{src: a, dst: b, packets: 10, bytes: 600,
+			reason: flow.EndForced, timeFirst: 10, timeLast: 19, tcpFlags: ack}})
+		if st := c.Stats(); st.ClockSetBack != 1 {
+			t.Errorf("external clock %v: Stats.ClockSetBack = %d, want 1", external,
+				st.ClockSetBack)
+		}
+	}
+}

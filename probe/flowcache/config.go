@@ -19,7 +19,7 @@ const (
 	DefaultBatchSize       = 256
 	// MaxTimeout bounds every timeout: the sweep keeps deadlines in 16 bits of
 	// seconds, which order correctly only within that range.
-	MaxTimeout = time.Duration(maxCoarseGap)
+	MaxTimeout = (1 << 14) * time.Second
 )
 
 // Config sets up a Cache. The zero value of a field means its default, except FINWait,

@@ -19,16 +19,20 @@
 //     that the peer's FIN and the final ACK still count in the same biflow (with
 //     FINWait 0 the flow ends at the FIN, as ipfixprobe does, and the reply opens a new
 //     record); a SYN that reuses the ports of a closing flow ends it at once;
-//   - shutdown or end of a trace (EndForced): Flush; a flow waiting out its FIN
-//     leaves as EndOfFlow then.
+//   - shutdown, end of a trace or a clock set back (EndForced): Flush; a flow waiting
+//     out its FIN leaves as EndOfFlow then.
 //
 // A sweep walks a slice of the table every time packet time (or Advance) moves on, so
 // that a whole pass takes SweepPeriod; a flow expires at most SweepPeriod after its
 // deadline even when no packet touches its bucket. The sweep reads only the dense
 // array of hash tags, where each flow's deadline is kept to the second, and opens a
 // flow's slot only when it may be due; that is why timeouts are limited to MaxTimeout
-// (4.5 hours). A packet far older than the newest one seen, whose flow is due by the
-// cache clock, leaves the cache at once.
+// (4.5 hours). A late packet whose flow is due by the cache clock leaves the cache at
+// once, in a record of its own.
+//
+// Time that goes back by more than InactiveTimeout is taken for a clock set back (a
+// step of the system clock, traces joined out of order): every flow ends as at Flush
+// and the clock starts again from the earlier time (Stats.ClockSetBack).
 //
 // Memory: every slot holds a flow.Record (160 bytes on 64-bit) and an 8-byte
 // deadline, padded to 192 bytes so that slots do not straddle cache lines, plus a

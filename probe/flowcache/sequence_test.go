@@ -138,15 +138,28 @@ func TestSequences(t *testing.T) {
 		early: []want{{src: a, dst: b, packets: 1, bytes: 50, reason: flow.EndIdle}},
 		all:   []want{{src: a, dst: b, packets: 1, bytes: 50, reason: flow.EndIdle}},
 	}, {
-		name: "a packet far older than the newest one leaves at once",
+		name: "a clock set back by more than the inactive timeout ends every flow",
 		steps: []step{
 			send(c1, c2, icmp, 36000, 84, 0), send(a, b, udp, 0, 50, 0),
+			send(a, b, udp, 1, 50, 0),
 		},
-		early: []want{{src: a, dst: b, packets: 1, bytes: 50, reason: flow.EndIdle}},
+		early: []want{{src: c1, dst: c2, packets: 1, bytes: 84, reason: flow.EndForced,
+			timeFirst: 36000, timeLast: 36000}},
 		all: []want{
-			{src: a, dst: b, packets: 1, bytes: 50, reason: flow.EndIdle},
 			{src: c1, dst: c2, packets: 1, bytes: 84, reason: flow.EndForced,
 				timeFirst: 36000, timeLast: 36000},
+			{src: a, dst: b, packets: 2, bytes: 100, reason: flow.EndForced, timeLast: 1},
+		},
+	}, {
+		name: "a late packet within the inactive timeout joins its flow",
+		steps: []step{
+			send(a, b, udp, 0, 50, 0), send(c1, c2, icmp, 20, 84, 0),
+			send(a, b, udp, 5, 50, 0),
+		},
+		all: []want{
+			{src: a, dst: b, packets: 2, bytes: 100, reason: flow.EndForced, timeLast: 5},
+			{src: c1, dst: c2, packets: 1, bytes: 84, reason: flow.EndForced,
+				timeFirst: 20, timeLast: 20},
 		},
 	}, {
 		name: "tcp close within fin wait is one biflow ended by end of flow",

@@ -16,8 +16,13 @@ type sweeper struct {
 	step    int   // buckets per slice
 	stepNs  int64 // time between two slices
 	next    int64 // time the next slice is due
-	cursor  int   // first bucket of the next slice
-	started bool  // whether a time was seen yet
+	// maxLag is how far now may be past next for the coarse deadlines in the tags to
+	// be trusted. A flow the sweep finds in a slice had its deadline after the slice's
+	// previous visit, which was at most one pass before next, so a flow can be
+	// overdue by maxLag plus one pass, and that must stay within coarseSpan.
+	maxLag  int64
+	cursor  int  // first bucket of the next slice
+	started bool // whether a time was seen yet
 }
 
 func (w *sweeper) init(buckets int, periodNs int64) {
@@ -25,6 +30,7 @@ func (w *sweeper) init(buckets int, periodNs int64) {
 	w.step = max(buckets/sweepSteps, 1)
 	slices := (buckets + w.step - 1) / w.step
 	w.stepNs = max(periodNs/int64(slices), 1)
+	w.maxLag = coarseSpan - int64(slices)*w.stepNs
 }
 
 // advance moves the cache's clock to now and runs the sweep slices that are due. A
@@ -38,13 +44,16 @@ func (c *Cache) advance(now int64) {
 		return
 	}
 	if now <= c.now {
+		if now < c.now-c.inactiveNs {
+			c.restartClock(now)
+		}
 		return
 	}
 	c.now = now
 	if now < w.next {
 		return
 	}
-	if now-w.next > maxCoarseGap {
+	if now-w.next > w.maxLag {
 		// Coarse deadlines this far back compare wrongly: read every deadline.
 		c.sweepSlice(0, w.buckets, now, true)
 		w.next = now + w.stepNs
@@ -63,9 +72,22 @@ func (c *Cache) advance(now int64) {
 	}
 }
 
-// maxCoarseGap is how far the sweep may fall behind packet time before coarse
-// deadlines can no longer be trusted; see coarseSeconds.
-const maxCoarseGap = (1 << 14) * int64(time.Second)
+// coarseSpan is how far a flow may be overdue for the coarse seconds of its deadline
+// and of the time now to compare right: 2^15 s (see coarseSeconds) less the two
+// seconds that rounding both to whole seconds can add.
+const coarseSpan = (1<<15 - 3) * int64(time.Second)
+
+// restartClock ends every flow as Flush does and sets the clock to now, which is
+// earlier than the clock by more than the inactive timeout. Time that far back means
+// the clock was set back (a step of the system clock on a live capture, traces joined
+// out of order): measured on the old clock, every flow would be due at once and each
+// packet would make a record of its own until the new clock caught up.
+func (c *Cache) restartClock(now int64) {
+	c.endAll()
+	c.stats.ClockSetBack++
+	c.now = now
+	c.sweep.next = now + c.sweep.stepNs
+}
 
 // sweepSlice exports the flows of buckets [from, to) whose deadline has passed. It
 // reads a flow's slot only when the coarse deadline in its tag says it may be due,
@@ -85,8 +107,9 @@ func (c *Cache) sweepSlice(from, to int, now int64, precise bool) {
 
 // Advance tells the cache the time is now (Unix nanoseconds): it runs the sweep that
 // is due and hands any finished records to the sink, even a part batch, so that a
-// quiet link does not hold records back. Time never moves backwards: an earlier now
-// only flushes the batch.
+// quiet link does not hold records back. Time does not move backwards: an earlier now
+// only flushes the batch, unless it is earlier by more than the inactive timeout,
+// which restarts the clock (see Stats.ClockSetBack).
 func (c *Cache) Advance(now int64) {
 	c.advance(now)
 	c.emit()
@@ -96,6 +119,12 @@ func (c *Cache) Advance(now int64) {
 // out their FIN, with their own reason, the rest with EndForced, and hands all
 // records to the sink. The cache stays usable.
 func (c *Cache) Flush() {
+	c.endAll()
+	c.emit()
+}
+
+// endAll ends every flow as Flush describes and queues the records.
+func (c *Cache) endAll() {
 	for s := range c.tags {
 		if c.tags[s] == 0 {
 			continue
@@ -106,5 +135,4 @@ func (c *Cache) Flush() {
 			c.release(s, flow.EndForced)
 		}
 	}
-	c.emit()
 }

@@ -19,10 +19,10 @@ func CheckTimeouts(active, inactive, finWait time.Duration) error {
 // returns an error when one is out of range. Like every other method it must be
 // called from the goroutine that owns the cache.
 //
-// The flows already in the cache take deadlines from the new timeouts at once, and
-// those now overdue leave with the sweep, within a sweep period. A closing TCP flow
-// keeps its FIN wait deadline when that is earlier. Going over every flow takes a few
-// milliseconds for a default cache.
+// The flows already due by the old timeouts end by them first. The rest take
+// deadlines from the new timeouts at once, and those now overdue end at once too. A
+// closing TCP flow keeps its FIN wait deadline when that is earlier. Going over every
+// flow takes a few milliseconds for a default cache.
 func (c *Cache) SetTimeouts(active, inactive, finWait time.Duration) error {
 	cfg := c.cfg
 	cfg.ActiveTimeout, cfg.InactiveTimeout, cfg.FINWait = active, inactive, finWait
@@ -30,15 +30,27 @@ func (c *Cache) SetTimeouts(active, inactive, finWait time.Duration) error {
 	if err != nil {
 		return err
 	}
+	c.expireDue()
 	c.cfg = cfg
 	c.activeNs = int64(cfg.ActiveTimeout)
 	c.inactiveNs = int64(cfg.InactiveTimeout)
 	c.finWaitNs = int64(cfg.FINWait)
 	c.rescheduleAll()
+	c.emit()
 	return nil
 }
 
-// rescheduleAll gives every flow in the cache the deadline of the timeouts in force.
+// expireDue ends every flow whose deadline the clock has reached.
+func (c *Cache) expireDue() {
+	for s, t := range c.tags {
+		if t != 0 && c.now >= c.slots[s].deadline {
+			c.expire(s)
+		}
+	}
+}
+
+// rescheduleAll gives every flow in the cache the deadline of the timeouts in force
+// and ends those that are due by it.
 func (c *Cache) rescheduleAll() {
 	for s, t := range c.tags {
 		if t == 0 {
@@ -50,5 +62,8 @@ func (c *Cache) rescheduleAll() {
 			deadline = min(deadline, c.slots[s].deadline)
 		}
 		c.setDeadline(s, deadline)
+		if deadline <= c.now {
+			c.expire(s)
+		}
 	}
 }

@@ -55,3 +55,43 @@ func TestSetTimeoutsReschedulesFlows(t *testing.T) {
 		})
 	}
 }
+
+// TestSetTimeoutsEndsDueFlowsAtOnce checks that SetTimeouts does not wait for the
+// sweep: a flow already due by the old timeouts ends by them, rather than living on
+// under longer ones, and a flow overdue by the new ones ends at the call.
+func TestSetTimeoutsEndsDueFlowsAtOnce(t *testing.T) {
+	cases := []struct {
+		name              string
+		inactive, changed time.Duration
+		want              want
+	}{
+		{"due before a lengthening", 5 * time.Second, 30 * time.Second,
+			want{src: a, dst: b, packets: 1, bytes: 100, reason: flow.EndIdle}},
+		{"overdue after a shortening", 30 * time.Second, 5 * time.Second,
+			want{src: a, dst: b, packets: 1, bytes: 100, reason: flow.EndIdle}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// The sweep would come only an hour after the first packet.
+			c, col := newCache(t, Config{Capacity: 1024, InactiveTimeout: tc.inactive,
+				SweepPeriod: time.Hour})
+			p := pkt(a, b, udp, t0, 100, 0)
+			c.Update(&p)
+			c.Advance(t0 + 10*sec)
+			if len(col.records) != 0 {
+				t.Fatalf("%d records before SetTimeouts", len(col.records))
+			}
+			if err := c.SetTimeouts(0, tc.changed, 0); err != nil {
+				t.Fatal(err)
+			}
+			check(t, col.records, []want{tc.want})
+			p = pkt(a, b, udp, t0+12*sec, 100, 0)
+			c.Update(&p)
+			c.Flush()
+			if len(col.records) != 2 || col.records[1].TimeFirst != t0+12*sec {
+				t.Errorf("the packet after SetTimeouts did not open a flow of its own: %+v",
+					col.records)
+			}
+		})
+	}
+}

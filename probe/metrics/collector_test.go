@@ -49,6 +49,7 @@ func TestScrapeValuesMove(t *testing.T) {
 		st.Cache.Packets = 97
 		st.Cache.Created = 10
 		st.Cache.Active = 4
+		st.Cache.ClockSetBack = 1
 		st.Flows[flow.EndIdle] = 5
 		st.Flows[flow.EndLackOfResource] = 1
 		st.FlowPackets, st.FlowBytes = 60, 6000
@@ -70,6 +71,7 @@ func TestScrapeValuesMove(t *testing.T) {
 		`flowprobe_cache_packets_total`:                                        97,
 		`flowprobe_flows_created_total`:                                        10,
 		`flowprobe_flows_active`:                                               4,
+		`flowprobe_cache_clock_set_back_total`:                                 1,
 		`flowprobe_flows_exported_total{end_reason="idle"}`:                    5,
 		`flowprobe_flows_exported_total{end_reason="resources"}`:               1,
 		`flowprobe_exported_flow_packets_total`:                                60,

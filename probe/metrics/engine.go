@@ -39,6 +39,9 @@ func collectEngine(e *emitter, st *engine.Stats, extra map[string]uint64) {
 		"Partial flows merged into the flow cache (XDP source).", c.Merged)
 	e.counter("flowprobe_flows_created_total", "Flow records opened.", c.Created)
 	e.gauge("flowprobe_flows_active", "Flows in the flow cache now.", float64(c.Active))
+	e.counter("flowprobe_cache_clock_set_back_total",
+		"Times packet time went back by more than the inactive timeout, ending every flow.",
+		c.ClockSetBack)
 	for r := flow.EndIdle; r <= flow.EndLackOfResource; r++ {
 		e.counter("flowprobe_flows_exported_total",
 			"Flow records handed to the outputs, by end reason.", st.Flows[r],

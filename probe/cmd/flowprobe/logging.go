@@ -60,6 +60,10 @@ func logSummary(log *zerolog.Logger, st *engine.Stats) {
 		}
 	}
 	ev.Msg("finished")
+	if n := st.Cache.ClockSetBack; n > 0 {
+		log.Warn().Uint64("times", n).Msg("packet time went back by more than the" +
+			" inactive timeout; every flow open then was ended there")
+	}
 	for i, e := range st.Exporters {
 		log.Info().Int("output", i).Uint64("records", e.Records).
 			Uint64("failed", e.Failed).Uint64("dropped", e.Dropped).

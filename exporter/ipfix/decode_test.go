@@ -140,8 +140,8 @@ func (m *decodedMessage) readData(id uint16, b []byte, fields []templateField) e
 	return nil
 }
 
-// uintField reads an unsigned field of any length.
-func uintField(rec map[fieldKey][]byte, pen uint32, id uint16) uint64 {
+// readUint reads an unsigned field of any length.
+func readUint(rec map[fieldKey][]byte, pen uint32, id uint16) uint64 {
 	var v uint64
 	for _, c := range rec[fieldKey{pen, id}] {
 		v = v<<8 | uint64(c)

@@ -1,6 +1,8 @@
 // Package ipfix exports finished flows as IPFIX (RFC 7011) biflow records (RFC 5103)
 // over UDP, TCP or TLS, in the layout ipfixprobe (NEMEA) sends: one template for IPv4 flows
-// and one for IPv6 flows, with the reverse counters under private enterprise 29305.
+// and one for IPv6 flows, with the reverse counters under private enterprise 29305, and
+// the VLAN ID of the flow key. Options.Tunnels adds templates for flows decapsulated
+// from GRE and VXLAN, which carry the tunnel's ID.
 //
 // The element definitions (numbers, types, lengths) come from the IANA registry that
 // github.com/vmware/go-ipfix embeds. Templates and data records are encoded here,

@@ -6,21 +6,27 @@ import (
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
-// Lengths of the fixed parts of a message and of the two data records.
+// Lengths of the fixed parts of a message and of the data records of plain flows; a
+// tunnel template adds its tunnel ID (see templateOf).
 const (
 	headerLen     = 16
 	setHeaderLen  = 4
-	recordLenIPv4 = 86
-	recordLenIPv6 = 110
+	recordLenIPv4 = 88
+	recordLenIPv6 = 112
+	maxRecordLen  = recordLenIPv6 + 8
 )
+
+// vxlanSegment marks a layer2SegmentId as a VXLAN VNI: the IANA definition of the
+// element puts the overlay's encapsulation type in its top byte, 0x01 for VXLAN.
+const vxlanSegment = 0x01 << 56
 
 // ntpEpochOffset is the number of seconds from 1900-01-01 (the NTP epoch) to
 // 1970-01-01 (the Unix epoch).
 const ntpEpochOffset = 2208988800
 
-// putRecord writes r as a data record of the IPv4 or IPv6 template, in the field
+// putRecord writes r as a data record of its template (see recordLen), in the field
 // order of templateElements, and returns the record length. b must hold it.
-func putRecord(b []byte, r *flow.Record, milliseconds bool) int {
+func putRecord(b []byte, r *flow.Record, enc encoding) int {
 	be := binary.BigEndian
 	_ = b[recordLenIPv4-1]
 	b[0] = uint8(r.EndReason)
@@ -28,7 +34,7 @@ func putRecord(b []byte, r *flow.Record, milliseconds bool) int {
 	be.PutUint64(b[9:], r.BytesRev)
 	be.PutUint64(b[17:], r.Packets)
 	be.PutUint64(b[25:], r.PacketsRev)
-	if milliseconds {
+	if enc.milliseconds {
 		be.PutUint64(b[33:], unixMillis(r.TimeFirst))
 		be.PutUint64(b[41:], unixMillis(r.TimeLast))
 	} else {
@@ -58,15 +64,31 @@ func putRecord(b []byte, r *flow.Record, milliseconds bool) int {
 	copy(b[n:n+6], r.SrcMAC[:])
 	copy(b[n+6:n+12], r.DstMAC[:])
 	be.PutUint16(b[n+12:], icmpTypeCode(r))
-	return n + 14
+	be.PutUint16(b[n+14:], r.VLAN)
+	n += 16
+	if !enc.tunnels {
+		return n
+	}
+	switch r.TunnelType {
+	case flow.TunnelGRE:
+		be.PutUint32(b[n:], r.TunnelID)
+		n += 4
+	case flow.TunnelVXLAN:
+		be.PutUint64(b[n:], vxlanSegment|uint64(r.TunnelID))
+		n += 8
+	}
+	return n
 }
 
-// recordLen returns the encoded length of r and the template it uses.
-func recordLen(r *flow.Record) (int, uint16) {
-	if r.IPVersion == 6 {
-		return recordLenIPv6, TemplateIPv6
+// recordLen returns the encoded length of r and the template it uses: that of its
+// IP version and, with enc.tunnels, of its tunnel.
+func recordLen(r *flow.Record, enc encoding) (int, uint16) {
+	tunnel := r.TunnelType
+	if !enc.tunnels {
+		tunnel = flow.TunnelNone
 	}
-	return recordLenIPv4, TemplateIPv4
+	id, n := templateOf(r.IPVersion == 6, tunnel)
+	return n, id
 }
 
 func icmpTypeCode(r *flow.Record) uint16 {

@@ -21,10 +21,10 @@ func BenchmarkEncode(b *testing.B) {
 		put  func(r *flow.Record)
 	}{
 		{"direct", func(r *flow.Record) {
-			buf = buf[:len(buf)+putRecord(buf[len(buf):len(buf)+recordLenIPv6], r, false)]
+			buf = buf[:len(buf)+putRecord(buf[len(buf):len(buf)+maxRecordLen], r, encoding{tunnels: true})]
 		}},
 		{"direct-ms", func(r *flow.Record) {
-			buf = buf[:len(buf)+putRecord(buf[len(buf):len(buf)+recordLenIPv6], r, true)]
+			buf = buf[:len(buf)+putRecord(buf[len(buf):len(buf)+maxRecordLen], r, goIPFIXEncoding)]
 		}},
 		{"go-ipfix-reused", func(r *flow.Record) { buf, _ = g.appendReused(buf, r) }},
 		{"go-ipfix-new", func(r *flow.Record) { buf, _ = g.appendNew(buf, r) }},
@@ -33,7 +33,7 @@ func BenchmarkEncode(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				if cap(buf)-len(buf) < recordLenIPv6 {
+				if cap(buf)-len(buf) < maxRecordLen {
 					buf = buf[:0]
 				}
 				c.put(&records[i%len(records)])
@@ -48,13 +48,13 @@ func BenchmarkEncode(b *testing.B) {
 func BenchmarkEncodeRatio(b *testing.B) {
 	records := sampleRecords(1024)
 	g := newGoIPFIXRecord(b)
-	buf := make([]byte, 0, len(records)*recordLenIPv6)
+	buf := make([]byte, 0, len(records)*maxRecordLen)
 	var direct, goipfix time.Duration
 	for b.Loop() {
 		start := time.Now()
 		buf = buf[:0]
 		for i := range records {
-			n := putRecord(buf[len(buf):len(buf)+recordLenIPv6], &records[i], true)
+			n := putRecord(buf[len(buf):len(buf)+maxRecordLen], &records[i], goIPFIXEncoding)
 			buf = buf[:len(buf)+n]
 		}
 		mid := time.Now()

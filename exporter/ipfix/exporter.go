@@ -2,6 +2,7 @@ package ipfix
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
@@ -16,6 +17,7 @@ var ErrClosed = errors.New("ipfix: exporter closed")
 // engine should call Flush whenever it has nothing more to export for a while.
 type Exporter struct {
 	opts   Options
+	enc    encoding
 	core   *core
 	cur    *message
 	sender sender
@@ -48,9 +50,14 @@ func New(opts Options) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := templateSet(opts.Milliseconds)
+	enc := encoding{milliseconds: opts.Milliseconds, tunnels: opts.Tunnels}
+	set, err := templateSet(enc)
 	if err != nil {
 		return nil, err
+	}
+	if headerLen+len(set) > opts.MTU {
+		return nil, fmt.Errorf("ipfix: mtu %d: the templates need a message of %d bytes",
+			opts.MTU, headerLen+len(set))
 	}
 	c := &core{opts: opts, tmplMsg: append(make([]byte, headerLen), set...)}
 
@@ -63,7 +70,7 @@ func New(opts Options) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Exporter{opts: opts, core: c, cur: newMessage(opts.MTU), sender: s}, nil
+	return &Exporter{opts: opts, enc: enc, core: c, cur: newMessage(opts.MTU), sender: s}, nil
 }
 
 // Export encodes records and sends every message that fills up. It keeps no
@@ -78,12 +85,12 @@ func (e *Exporter) Export(records []flow.Record) error {
 	var drops dropTally
 	for i := range records {
 		r := &records[i]
-		if e.cur.add(r, e.opts.Milliseconds) {
+		if e.cur.add(r, e.enc) {
 			continue
 		}
 		drops.add(e.ship())
 		// An empty message always has room for one record: MTU is at least 512.
-		e.cur.add(r, e.opts.Milliseconds)
+		e.cur.add(r, e.enc)
 	}
 	return drops.err(e.opts.Address)
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // checkRecord compares one decoded data record with the flow it came from.
-func checkRecord(t *testing.T, rec map[fieldKey][]byte, want *flow.Record, ms bool) {
+func checkRecord(t *testing.T, rec map[fieldKey][]byte, want *flow.Record, enc encoding) {
 	t.Helper()
 	icmp := uint16(32)
 	src, dst := fieldKey{0, 8}, fieldKey{0, 12}
@@ -20,16 +20,17 @@ func checkRecord(t *testing.T, rec map[fieldKey][]byte, want *flow.Record, ms bo
 	}
 	start, end := uint16(154), uint16(155)
 	wantStart, wantEnd := ntpMicros(want.TimeFirst), ntpMicros(want.TimeLast)
-	if ms {
+	if enc.milliseconds {
 		start, end = 152, 153
 		wantStart, wantEnd = uint64(want.TimeFirst/1e6), uint64(want.TimeLast/1e6)
 	}
-	uints := []struct {
+	type uintField struct {
 		name string
 		pen  uint32
 		id   uint16
 		want uint64
-	}{
+	}
+	uints := []uintField{
 		{"flowEndReason", 0, 136, uint64(want.EndReason)},
 		{"octetDeltaCount", 0, 1, want.Bytes},
 		{"reverseOctetDeltaCount", ReversePEN, 1, want.BytesRev},
@@ -46,13 +47,29 @@ func checkRecord(t *testing.T, rec map[fieldKey][]byte, want *flow.Record, ms bo
 		{"ingressInterface", 0, 10, uint64(want.IfIndex)},
 		{"flowDirection", 0, 61, uint64(want.Direction)},
 		{"icmpTypeCode", 0, icmp, uint64(icmpTypeCode(want))},
+		{"vlanId", 0, 58, uint64(want.VLAN)},
+	}
+	// A tunnelled flow carries its tunnel's ID only in a tunnel template.
+	tunnelFields := map[flow.TunnelType]uintField{
+		flow.TunnelGRE:   {"greKey", 0, 296, uint64(want.TunnelID)},
+		flow.TunnelVXLAN: {"layer2SegmentId", 0, 351, 1<<56 | uint64(want.TunnelID)},
+	}
+	for tunnel, f := range tunnelFields {
+		_, present := rec[fieldKey{f.pen, f.id}]
+		switch {
+		case enc.tunnels && tunnel == want.TunnelType:
+			uints = append(uints, f)
+		case present:
+			t.Errorf("record of %v (tunnel %v, tunnel templates %v) has %s", want.SrcIP(),
+				want.TunnelType, enc.tunnels, f.name)
+		}
 	}
 	for _, u := range uints {
 		if _, ok := rec[fieldKey{u.pen, u.id}]; !ok {
 			t.Errorf("record of %v: no %s", want.SrcIP(), u.name)
 			continue
 		}
-		if got := uintField(rec, u.pen, u.id); got != u.want {
+		if got := readUint(rec, u.pen, u.id); got != u.want {
 			t.Errorf("record of %v: %s = %d, want %d", want.SrcIP(), u.name, got, u.want)
 		}
 	}
@@ -95,7 +112,8 @@ func TestExportRoundTrip(t *testing.T) {
 	for _, ms := range []bool{false, true} {
 		t.Run(fmt.Sprintf("milliseconds=%v", ms), func(t *testing.T) {
 			records := sampleRecords(300)
-			msgs, st := exportUDP(t, Options{ObservationDomainID: 4242, Milliseconds: ms}, records)
+			msgs, st := exportUDP(t, Options{ObservationDomainID: 4242, Milliseconds: ms,
+				Tunnels: true}, records)
 			if st.RecordsSent != 300 || st.RecordsDropped != 0 || st.TemplatesSent != 1 {
 				t.Fatalf("stats %+v, want 300 records sent, none dropped, one template message", st)
 			}
@@ -108,8 +126,8 @@ func TestExportRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatalf("datagram %d: %v", i, err)
 				}
-				if i == 0 && len(m.templates) != 2 {
-					t.Fatalf("first message holds templates %v, want 256 and 257", m.templates)
+				if i == 0 && len(m.templates) != 6 {
+					t.Fatalf("first message holds templates %v, want 256 to 261", m.templates)
 				}
 				if m.domain != 4242 || m.seq != seq || m.length > DefaultMTU {
 					t.Fatalf("message %d: domain %d seq %d length %d, want 4242, %d, <= %d",
@@ -122,19 +140,21 @@ func TestExportRoundTrip(t *testing.T) {
 				t.Fatalf("decoded %d records, want %d", len(got), len(records))
 			}
 			for i := range records {
-				checkRecord(t, got[i], &records[i], ms)
+				checkRecord(t, got[i], &records[i], encoding{milliseconds: ms, tunnels: true})
 			}
 		})
 	}
 }
 
 // TestMessagesFillMTU checks that no message exceeds the MTU and that every full
-// message really had no room for the record that follows it.
+// message really had no room for the record that follows it, with records of
+// templates of several lengths above the smallest MTU.
 func TestMessagesFillMTU(t *testing.T) {
 	for _, mtu := range []int{512, 1458, 9000} {
 		t.Run(fmt.Sprint(mtu), func(t *testing.T) {
 			records := sampleRecords(500)
-			msgs, _ := exportUDP(t, Options{MTU: mtu}, records)
+			enc := encoding{tunnels: mtu > 512}
+			msgs, _ := exportUDP(t, Options{MTU: mtu, Tunnels: enc.tunnels}, records)
 			templates := map[uint16][]templateField{}
 			next := 0
 			for i, b := range msgs {
@@ -149,7 +169,7 @@ func TestMessagesFillMTU(t *testing.T) {
 				if len(m.records) == 0 || next == len(records) {
 					continue
 				}
-				n, id := recordLen(&records[next])
+				n, id := recordLen(&records[next], enc)
 				if m.recordTIDs[len(m.recordTIDs)-1] != id {
 					n += setHeaderLen
 				}
@@ -257,7 +277,7 @@ func TestUDPRefusedKeepsExporting(t *testing.T) {
 		}
 	}
 	for i := range records {
-		checkRecord(t, got[i], &records[i], false)
+		checkRecord(t, got[i], &records[i], encoding{})
 	}
 }
 
@@ -270,6 +290,8 @@ func TestOptionsErrors(t *testing.T) {
 		{"no port", Options{Address: "127.0.0.1"}, "collector address"},
 		{"bad transport", Options{Address: "127.0.0.1:4739", Transport: "sctp"}, "transport"},
 		{"small mtu", Options{Address: "127.0.0.1:4739", MTU: 100}, "mtu 100"},
+		{"mtu below the tunnel templates", Options{Address: "127.0.0.1:4739", MTU: 600,
+			Tunnels: true}, "templates need a message of 636 bytes"},
 		{"huge mtu", Options{Address: "127.0.0.1:4739", MTU: 70000}, "mtu 70000"},
 		{"negative buffer", Options{Address: "127.0.0.1:4739", BufferRecords: -1}, "buffer"},
 		{"negative refresh", Options{Address: "127.0.0.1:4739", TemplateRefreshMessages: -1},

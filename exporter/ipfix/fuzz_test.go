@@ -15,11 +15,12 @@ func FuzzRecordRoundTrip(f *testing.F) {
 		f.Add(r.SrcAddr[:], r.DstAddr[:], r.IPVersion == 6, r.SrcPort, r.DstPort, r.Protocol,
 			r.TCPFlags, r.TCPFlagsRev, r.Packets, r.PacketsRev, r.Bytes, r.BytesRev,
 			r.TimeFirst, r.TimeLast, r.ICMPTypeCode, r.IfIndex, uint8(r.Direction),
-			uint8(r.EndReason), i%2 == 0)
+			uint8(r.EndReason), r.VLAN, uint8(r.TunnelType), r.TunnelID, uint8(i%4))
 	}
 	f.Fuzz(func(t *testing.T, src, dst []byte, ipv6 bool, sport, dport uint16,
 		proto, flags, flagsRev uint8, pkts, pktsRev, bytes, bytesRev uint64,
-		first, last int64, icmp uint16, ifIndex uint32, dir, reason uint8, ms bool) {
+		first, last int64, icmp uint16, ifIndex uint32, dir, reason uint8, vlan uint16,
+		tunnel uint8, tunnelID uint32, options uint8) {
 		var r flow.Record
 		r.IPVersion = 4
 		if ipv6 {
@@ -40,8 +41,14 @@ func FuzzRecordRoundTrip(f *testing.F) {
 		r.TimeFirst, r.TimeLast = first&math.MaxInt64, last&math.MaxInt64
 		r.ICMPTypeCode, r.IfIndex = icmp, ifIndex
 		r.Direction, r.EndReason = flow.Direction(dir), flow.EndReason(reason)
+		r.VLAN = vlan
+		r.TunnelType, r.TunnelID = flow.TunnelType(tunnel%3), tunnelID
+		if r.TunnelType == flow.TunnelVXLAN {
+			r.TunnelID &= 1<<24 - 1 // a VNI has 24 bits
+		}
+		enc := encoding{milliseconds: options&1 != 0, tunnels: options&2 != 0}
 
-		set, err := templateSet(ms)
+		set, err := templateSet(enc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +59,7 @@ func FuzzRecordRoundTrip(f *testing.F) {
 			t.Fatal(err)
 		}
 		m := newMessage(minMessage)
-		if !m.add(&r, ms) {
+		if !m.add(&r, enc) {
 			t.Fatal("one record does not fit an empty message")
 		}
 		m.closeSet()
@@ -61,6 +68,6 @@ func FuzzRecordRoundTrip(f *testing.F) {
 		if err != nil || len(got.records) != 1 {
 			t.Fatalf("decode: %d records, %v", len(got.records), err)
 		}
-		checkRecord(t, got.records[0], &r, ms)
+		checkRecord(t, got.records[0], &r, enc)
 	})
 }

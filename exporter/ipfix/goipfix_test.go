@@ -14,38 +14,62 @@ import (
 // layout, the only one go-ipfix can write. It serves as a second encoder to check
 // putRecord against and as the baseline of BenchmarkEncode.
 type goIPFIXRecord struct {
-	elems [2][]entities.InfoElementWithValue // IPv4, IPv6; reused from record to record
-	ies   [2][]*entities.InfoElement
+	// Per template ID, the elements reused from record to record and their
+	// definitions, in the millisecond layout with the tunnel templates.
+	elems map[uint16][]entities.InfoElementWithValue
+	ies   map[uint16][]*entities.InfoElement
 }
+
+// goIPFIXEncoding is the layout go-ipfix can write.
+var goIPFIXEncoding = encoding{milliseconds: true, tunnels: true}
 
 func newGoIPFIXRecord(tb testing.TB) *goIPFIXRecord {
 	tb.Helper()
-	g := &goIPFIXRecord{}
-	for i, ipv6 := range []bool{false, true} {
-		ies, err := infoElements(templateElements(ipv6, true))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		g.ies[i] = ies
-		for _, ie := range ies {
-			e, err := entities.DecodeAndCreateInfoElementWithValue(ie, nil)
+	g := &goIPFIXRecord{elems: map[uint16][]entities.InfoElementWithValue{},
+		ies: map[uint16][]*entities.InfoElement{}}
+	for _, tunnel := range []flow.TunnelType{flow.TunnelNone, flow.TunnelGRE,
+		flow.TunnelVXLAN} {
+		for _, ipv6 := range []bool{false, true} {
+			ies, err := infoElements(templateElements(ipv6, true, tunnel))
 			if err != nil {
 				tb.Fatal(err)
 			}
-			g.elems[i] = append(g.elems[i], e)
+			id, _ := templateOf(ipv6, tunnel)
+			g.ies[id] = ies
+			for _, ie := range ies {
+				e, err := entities.DecodeAndCreateInfoElementWithValue(ie, nil)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				g.elems[id] = append(g.elems[id], e)
+			}
 		}
 	}
 	return g
 }
 
+// addresses returns r's addresses as go-ipfix takes them.
+func addresses(r *flow.Record) (src, dst net.IP) {
+	if r.IPVersion == 6 {
+		return r.SrcAddr[:], r.DstAddr[:]
+	}
+	return r.SrcAddr[12:], r.DstAddr[12:]
+}
+
+// tunnelValue is the value of the tunnel template's last element.
+func tunnelValue(r *flow.Record) uint64 {
+	if r.TunnelType == flow.TunnelVXLAN {
+		return vxlanSegment | uint64(r.TunnelID)
+	}
+	return uint64(r.TunnelID)
+}
+
 // appendReused sets the values of the reused elements and appends the record: the
 // cheapest way go-ipfix offers.
 func (g *goIPFIXRecord) appendReused(b []byte, r *flow.Record) ([]byte, error) {
-	fam, src, dst := 0, net.IP(r.SrcAddr[12:]), net.IP(r.DstAddr[12:])
-	if r.IPVersion == 6 {
-		fam, src, dst = 1, net.IP(r.SrcAddr[:]), net.IP(r.DstAddr[:])
-	}
-	e := g.elems[fam]
+	src, dst := addresses(r)
+	_, id := recordLen(r, goIPFIXEncoding)
+	e := g.elems[id]
 	e[0].SetUnsigned8Value(uint8(r.EndReason))
 	e[1].SetUnsigned64Value(r.Bytes)
 	e[2].SetUnsigned64Value(r.BytesRev)
@@ -66,17 +90,21 @@ func (g *goIPFIXRecord) appendReused(b []byte, r *flow.Record) ([]byte, error) {
 	e[17].SetMacAddressValue(r.SrcMAC[:])
 	e[18].SetMacAddressValue(r.DstMAC[:])
 	e[19].SetUnsigned16Value(icmpTypeCode(r))
-	_, id := recordLen(r)
+	e[20].SetUnsigned16Value(r.VLAN)
+	switch r.TunnelType {
+	case flow.TunnelGRE:
+		e[21].SetUnsigned32Value(r.TunnelID)
+	case flow.TunnelVXLAN:
+		e[21].SetUnsigned64Value(tunnelValue(r))
+	}
 	return entities.NewDataRecordFromElements(id, e).AppendToBuffer(b)
 }
 
 // appendNew builds fresh elements for each record, as go-ipfix's examples do.
 func (g *goIPFIXRecord) appendNew(b []byte, r *flow.Record) ([]byte, error) {
-	fam, src, dst := 0, net.IP(r.SrcAddr[12:]), net.IP(r.DstAddr[12:])
-	if r.IPVersion == 6 {
-		fam, src, dst = 1, net.IP(r.SrcAddr[:]), net.IP(r.DstAddr[:])
-	}
-	ie := g.ies[fam]
+	src, dst := addresses(r)
+	_, id := recordLen(r, goIPFIXEncoding)
+	ie := g.ies[id]
 	e := []entities.InfoElementWithValue{
 		entities.NewUnsigned8InfoElement(ie[0], uint8(r.EndReason)),
 		entities.NewUnsigned64InfoElement(ie[1], r.Bytes),
@@ -98,8 +126,14 @@ func (g *goIPFIXRecord) appendNew(b []byte, r *flow.Record) ([]byte, error) {
 		entities.NewMacAddressInfoElement(ie[17], net.HardwareAddr(r.SrcMAC[:])),
 		entities.NewMacAddressInfoElement(ie[18], net.HardwareAddr(r.DstMAC[:])),
 		entities.NewUnsigned16InfoElement(ie[19], icmpTypeCode(r)),
+		entities.NewUnsigned16InfoElement(ie[20], r.VLAN),
 	}
-	_, id := recordLen(r)
+	switch r.TunnelType {
+	case flow.TunnelGRE:
+		e = append(e, entities.NewUnsigned32InfoElement(ie[21], r.TunnelID))
+	case flow.TunnelVXLAN:
+		e = append(e, entities.NewUnsigned64InfoElement(ie[21], tunnelValue(r)))
+	}
 	return entities.NewDataRecordFromElements(id, e).AppendToBuffer(b)
 }
 
@@ -107,7 +141,7 @@ func (g *goIPFIXRecord) appendNew(b []byte, r *flow.Record) ([]byte, error) {
 // own encoding of the same records, field layout and byte order included.
 func TestGoIPFIXEncodesTheSameBytes(t *testing.T) {
 	g := newGoIPFIXRecord(t)
-	buf := make([]byte, recordLenIPv6)
+	buf := make([]byte, maxRecordLen)
 	for i, r := range sampleRecords(50) {
 		want, err := g.appendNew(nil, &r)
 		if err != nil {
@@ -117,7 +151,7 @@ func TestGoIPFIXEncodesTheSameBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := buf[:putRecord(buf, &r, true)]
+		got := buf[:putRecord(buf, &r, goIPFIXEncoding)]
 		if !bytes.Equal(got, want) || !bytes.Equal(reused, want) {
 			t.Fatalf("record %d:\nput    %x\ngoipfix %x\nreused  %x", i, got, want, reused)
 		}

@@ -23,7 +23,8 @@ var baseTime = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC).UnixNano()
 
 // sampleRecord returns the i-th of a deterministic set of flows that covers both
 // families, TCP, UDP, ICMP and ICMPv6, every end reason and both directions, counters
-// above 32 bits, and times with sub-millisecond parts.
+// above 32 bits, times with sub-millisecond parts, VLANs, and flows from GRE and
+// VXLAN tunnels.
 func sampleRecord(i int) flow.Record {
 	var r flow.Record
 	var src, dst netip.Addr
@@ -64,6 +65,13 @@ func sampleRecord(i int) flow.Record {
 	r.EndReason = flow.EndReason(1 + i%5)
 	r.Direction = flow.Direction(i % 2)
 	r.IfIndex = uint32(3 + i%4)
+	r.VLAN = uint16(i % 4 * 1000)
+	switch i % 6 {
+	case 1:
+		r.TunnelType, r.TunnelID = flow.TunnelGRE, uint32(0xfeed0000+i)
+	case 2:
+		r.TunnelType, r.TunnelID = flow.TunnelVXLAN, uint32(0xabc000+i)
+	}
 	return r
 }
 

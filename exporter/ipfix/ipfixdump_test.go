@@ -72,7 +72,7 @@ func ipfixDump(t *testing.T, stream []byte) []dumpedMessage {
 // from. ipfixDump 2.4.1 prints microsecond times with the fraction dropped, so for
 // them the second is checked here and, if it prints one, the fraction; tshark proves
 // the fraction always.
-func checkDumpedRecord(t *testing.T, got map[string]string, r *flow.Record, ms bool) {
+func checkDumpedRecord(t *testing.T, got map[string]string, r *flow.Record, enc encoding) {
 	t.Helper()
 	mac := func(m [6]byte) string {
 		return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
@@ -93,6 +93,13 @@ func checkDumpedRecord(t *testing.T, got map[string]string, r *flow.Record, ms b
 		"flowDirection":            fmt.Sprint(r.Direction),
 		"sourceMacAddress":         mac(r.SrcMAC),
 		"destinationMacAddress":    mac(r.DstMAC),
+		"vlanId":                   fmt.Sprint(r.VLAN),
+	}
+	if enc.tunnels && r.TunnelType == flow.TunnelGRE {
+		want["greKey"] = fmt.Sprint(r.TunnelID)
+	}
+	if enc.tunnels && r.TunnelType == flow.TunnelVXLAN {
+		want["layer2SegmentId"] = fmt.Sprint(vxlanSegment | uint64(r.TunnelID))
 	}
 	if r.IPVersion == 6 {
 		want["sourceIPv6Address"] = r.SrcIP().String()
@@ -103,9 +110,13 @@ func checkDumpedRecord(t *testing.T, got map[string]string, r *flow.Record, ms b
 		want["destinationIPv4Address"] = r.DstIP().String()
 		want["icmpTypeCodeIPv4"] = fmt.Sprint(icmpTypeCode(r))
 	}
-	if ms {
+	if enc.milliseconds {
 		want["flowStartMilliseconds"] = msString(r.TimeFirst)
 		want["flowEndMilliseconds"] = msString(r.TimeLast)
+	}
+	elements := len(want)
+	if !enc.milliseconds {
+		elements += 2 // the microsecond times, checked below
 	}
 	for k, w := range want {
 		g := got[k]
@@ -119,10 +130,11 @@ func checkDumpedRecord(t *testing.T, got map[string]string, r *flow.Record, ms b
 			t.Errorf("record of %v: ipfixDump %s = %q, want %q", r.SrcIP(), k, got[k], w)
 		}
 	}
-	if len(got) != 20 {
-		t.Errorf("record of %v: ipfixDump printed %d elements, want 20", r.SrcIP(), len(got))
+	if len(got) != elements {
+		t.Errorf("record of %v: ipfixDump printed %d elements, want %d", r.SrcIP(),
+			len(got), elements)
 	}
-	if ms {
+	if enc.milliseconds {
 		return
 	}
 	for k, ns := range map[string]int64{"flowStartMicroseconds": r.TimeFirst,
@@ -144,7 +156,7 @@ func msString(ns int64) string {
 // checkDump checks the sequence numbers and domain of every message and every
 // record against records, in order.
 func checkDump(t *testing.T, msgs []dumpedMessage, domain uint64, records []flow.Record,
-	ms bool) {
+	enc encoding) {
 	t.Helper()
 	var seq uint64
 	var got []map[string]string
@@ -160,7 +172,7 @@ func checkDump(t *testing.T, msgs []dumpedMessage, domain uint64, records []flow
 		t.Fatalf("ipfixDump printed %d records, want %d", len(got), len(records))
 	}
 	for i := range records {
-		checkDumpedRecord(t, got[i], &records[i], ms)
+		checkDumpedRecord(t, got[i], &records[i], enc)
 	}
 }
 
@@ -171,8 +183,10 @@ func TestIpfixDumpReadsUDPExport(t *testing.T) {
 	for _, ms := range []bool{false, true} {
 		t.Run(fmt.Sprintf("milliseconds=%v", ms), func(t *testing.T) {
 			records := sampleRecords(300)
-			msgs, _ := exportUDP(t, Options{ObservationDomainID: 77, Milliseconds: ms}, records)
-			checkDump(t, ipfixDump(t, bytes.Join(msgs, nil)), 77, records, ms)
+			msgs, _ := exportUDP(t, Options{ObservationDomainID: 77, Milliseconds: ms,
+				Tunnels: true}, records)
+			checkDump(t, ipfixDump(t, bytes.Join(msgs, nil)), 77, records,
+				encoding{milliseconds: ms, tunnels: true})
 		})
 	}
 }

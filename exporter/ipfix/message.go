@@ -30,8 +30,8 @@ func (m *message) reset() {
 }
 
 // add appends r if it fits and reports whether it did.
-func (m *message) add(r *flow.Record, milliseconds bool) bool {
-	n, id := recordLen(r)
+func (m *message) add(r *flow.Record, enc encoding) bool {
+	n, id := recordLen(r, enc)
 	need := n
 	if m.setStart < 0 || m.setID != id {
 		need += setHeaderLen
@@ -47,7 +47,7 @@ func (m *message) add(r *flow.Record, milliseconds bool) bool {
 		m.buf = append(m.buf, 0, 0)
 	}
 	end := len(m.buf) + n
-	putRecord(m.buf[len(m.buf):end], r, milliseconds)
+	putRecord(m.buf[len(m.buf):end], r, enc)
 	m.buf = m.buf[:end]
 	m.records++
 	return true

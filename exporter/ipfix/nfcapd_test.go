@@ -195,6 +195,7 @@ func checkNfdumpFlow(t *testing.T, f map[string]string, r *flow.Record, withTime
 		"direction":   fmt.Sprint(r.Direction),
 		"in src mac":  mac(r.SrcMAC),
 		"in dst mac":  mac(r.DstMAC),
+		"src vlan":    fmt.Sprint(r.VLAN),
 	}
 	if !withTimes {
 		delete(want, "first")
@@ -223,7 +224,7 @@ func checkNfdumpFlow(t *testing.T, f map[string]string, r *flow.Record, withTime
 }
 
 // TestNfcapdReceivesUDPExport sends a burst over UDP to nfcapd and reads it back
-// with nfdump. nfdump 1.7 does not read flowStartMicroseconds, so it checks times
+// with nfdump, tunnel templates included (nfdump keeps no tunnel ID). nfdump 1.7 does not read flowStartMicroseconds, so it checks times
 // only in the millisecond layout; it must still take the microsecond layout without
 // a sequence error or a bad packet.
 func TestNfcapdReceivesUDPExport(t *testing.T) {
@@ -236,7 +237,7 @@ func TestNfcapdReceivesUDPExport(t *testing.T) {
 
 			records := sampleRecords(1000)
 			e, err := New(Options{Address: fmt.Sprintf("127.0.0.1:%d", port), Milliseconds: ms,
-				ObservationDomainID: 3})
+				ObservationDomainID: 3, Tunnels: true})
 			if err != nil {
 				t.Fatal(err)
 			}

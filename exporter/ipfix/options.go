@@ -50,6 +50,11 @@ type Options struct {
 	// for collectors that do not know the microsecond elements: nfcapd 1.7 stores
 	// flows with times 154/155 as having no time at all.
 	Milliseconds bool
+	// Tunnels adds templates for flows decapsulated from GRE and VXLAN, which carry
+	// the tunnel's ID: greKey (296) or layer2SegmentId (351, the VNI with 0x01 in its
+	// top byte). Without it such flows go out in the plain templates, the tunnel
+	// left out. The templates then need an MTU of at least 636. Default false.
+	Tunnels bool
 
 	// TemplateRefresh is how often, on UDP, the templates are sent again, so that a
 	// collector started later learns them. Default DefaultTemplateRefresh (300 s).

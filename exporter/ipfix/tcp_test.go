@@ -188,9 +188,9 @@ func TestTCPCollectorRestart(t *testing.T) {
 	if _, err := exec.LookPath("ipfixDump"); err != nil {
 		t.Skipf("ipfixDump is not installed, sessions checked without it: %v", err)
 	}
-	checkDump(t, ipfixDump(t, col1.session(0)), 11, first, false)
+	checkDump(t, ipfixDump(t, col1.session(0)), 11, first, encoding{})
 	resent := append(append(records[:0:0], outage[:buffered]...), after...)
-	checkDump(t, ipfixDump(t, col2.session(0)), 11, resent, false)
+	checkDump(t, ipfixDump(t, col2.session(0)), 11, resent, encoding{})
 }
 
 // TestTCPBufferBound exports to a port nobody listens on: records beyond the bound

@@ -5,15 +5,44 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/flowprobe/flowprobe/probe/flow"
 	"github.com/vmware/go-ipfix/pkg/entities"
 	"github.com/vmware/go-ipfix/pkg/registry"
 )
 
-// Template IDs of the two data records. IDs below 256 are reserved for set IDs.
+// Template IDs of the data records: one template per address family for plain
+// flows, and, with Options.Tunnels, one per family and tunnel type for decapsulated
+// flows. IDs below 256 are reserved for set IDs.
 const (
-	TemplateIPv4 uint16 = 256
-	TemplateIPv6 uint16 = 257
+	TemplateIPv4      uint16 = 256
+	TemplateIPv6      uint16 = 257
+	TemplateIPv4GRE   uint16 = 258
+	TemplateIPv6GRE   uint16 = 259
+	TemplateIPv4VXLAN uint16 = 260
+	TemplateIPv6VXLAN uint16 = 261
 )
+
+// encoding is what the options change in the templates and records.
+type encoding struct {
+	milliseconds bool // flowStart/EndMilliseconds instead of Microseconds
+	tunnels      bool // decapsulated flows get the tunnel templates
+}
+
+// templateOf returns the template of a record of IP version 6 (or not) found in
+// tunnel: its ID and its data record length.
+func templateOf(ipv6 bool, tunnel flow.TunnelType) (uint16, int) {
+	id, n := TemplateIPv4, recordLenIPv4
+	if ipv6 {
+		id, n = TemplateIPv6, recordLenIPv6
+	}
+	switch tunnel {
+	case flow.TunnelGRE:
+		return id + 2, n + 4
+	case flow.TunnelVXLAN:
+		return id + 4, n + 8
+	}
+	return id, n
+}
 
 // ReversePEN is the private enterprise number of RFC 5103 reverse elements.
 const ReversePEN = registry.IANAReversedEnterpriseID
@@ -24,10 +53,11 @@ type element struct {
 	reverse bool
 }
 
-// templateElements returns the fields of the IPv4 or IPv6 template in the order the
-// encoder writes them. ICMP flows keep both ports at 0 and carry type*256+code in the
-// icmpTypeCode element, which is 0 for every other protocol.
-func templateElements(ipv6, milliseconds bool) []element {
+// templateElements returns the fields of a template in the order the encoder writes
+// them. ICMP flows keep both ports at 0 and carry type*256+code in the icmpTypeCode
+// element, which is 0 for every other protocol. A tunnel template adds the tunnel's
+// ID: greKey (296) for GRE, layer2SegmentId (351) for VXLAN.
+func templateElements(ipv6, milliseconds bool, tunnel flow.TunnelType) []element {
 	start, end := "flowStartMicroseconds", "flowEndMicroseconds"
 	if milliseconds {
 		start, end = "flowStartMilliseconds", "flowEndMilliseconds"
@@ -36,7 +66,7 @@ func templateElements(ipv6, milliseconds bool) []element {
 	if ipv6 {
 		src, dst, icmp = "sourceIPv6Address", "destinationIPv6Address", "icmpTypeCodeIPv6"
 	}
-	return []element{
+	fields := []element{
 		{"flowEndReason", false},
 		{"octetDeltaCount", false},
 		{"octetDeltaCount", true},
@@ -57,7 +87,15 @@ func templateElements(ipv6, milliseconds bool) []element {
 		{"sourceMacAddress", false},
 		{"destinationMacAddress", false},
 		{icmp, false},
+		{"vlanId", false},
 	}
+	switch tunnel {
+	case flow.TunnelGRE:
+		fields = append(fields, element{"greKey", false})
+	case flow.TunnelVXLAN:
+		fields = append(fields, element{"layer2SegmentId", false})
+	}
+	return fields
 }
 
 var loadRegistry sync.Once
@@ -100,25 +138,28 @@ func appendTemplateRecord(b []byte, id uint16, ies []*entities.InfoElement) ([]b
 	return b, length
 }
 
-// templateSet returns the template set holding both templates.
-func templateSet(milliseconds bool) ([]byte, error) {
-	set := make([]byte, setHeaderLen, 256)
-	for _, t := range []struct {
-		id   uint16
-		ipv6 bool
-		want int
-	}{{TemplateIPv4, false, recordLenIPv4}, {TemplateIPv6, true, recordLenIPv6}} {
-		ies, err := infoElements(templateElements(t.ipv6, milliseconds))
-		if err != nil {
-			return nil, err
-		}
-		var n int
-		set, n = appendTemplateRecord(set, t.id, ies)
-		if n != t.want {
-			// The encoder writes a fixed layout; a registry that disagrees with it
-			// would make every record undecodable.
-			return nil, fmt.Errorf("ipfix: template %d defines %d-byte records, encoder writes %d",
-				t.id, n, t.want)
+// templateSet returns the template set holding every template of enc.
+func templateSet(enc encoding) ([]byte, error) {
+	tunnels := []flow.TunnelType{flow.TunnelNone}
+	if enc.tunnels {
+		tunnels = append(tunnels, flow.TunnelGRE, flow.TunnelVXLAN)
+	}
+	set := make([]byte, setHeaderLen, 1024)
+	for _, tunnel := range tunnels {
+		for _, ipv6 := range []bool{false, true} {
+			ies, err := infoElements(templateElements(ipv6, enc.milliseconds, tunnel))
+			if err != nil {
+				return nil, err
+			}
+			id, want := templateOf(ipv6, tunnel)
+			var n int
+			set, n = appendTemplateRecord(set, id, ies)
+			if n != want {
+				// The encoder writes a fixed layout; a registry that disagrees with
+				// it would make every record undecodable.
+				return nil, fmt.Errorf("ipfix: template %d defines %d-byte records,"+
+					" encoder writes %d", id, n, want)
+			}
 		}
 	}
 	binary.BigEndian.PutUint16(set, entities.TemplateSetID)

@@ -77,12 +77,12 @@ func TestTLSExport(t *testing.T) {
 	var got int
 	for _, m := range msgs {
 		for _, rec := range m.records {
-			checkRecord(t, rec, &records[got], false)
+			checkRecord(t, rec, &records[got], encoding{})
 			got++
 		}
 	}
 	if _, err := exec.LookPath("ipfixDump"); err == nil {
-		checkDump(t, ipfixDump(t, col.session(0)), 5, records, false)
+		checkDump(t, ipfixDump(t, col.session(0)), 5, records, encoding{})
 	}
 }
 

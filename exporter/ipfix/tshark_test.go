@@ -64,25 +64,34 @@ func tsharkTime(t *testing.T, v any) int64 {
 }
 
 // checkTsharkFlow compares every field tshark decoded with the flow it came from.
-func checkTsharkFlow(t *testing.T, f map[string]any, r *flow.Record, ms bool) {
+func checkTsharkFlow(t *testing.T, f map[string]any, r *flow.Record, enc encoding) {
 	t.Helper()
 	hex := func(v uint8) string { return fmt.Sprintf("0x%04x", v) }
 	mac := func(m [6]byte) string {
 		return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
 	}
 	want := map[string]string{
-		"cflow.flow_end_reason": fmt.Sprint(uint8(r.EndReason)),
-		"cflow.octets":          fmt.Sprintf("[%d %d]", r.Bytes, r.BytesRev),
-		"cflow.packets":         fmt.Sprintf("[%d %d]", r.Packets, r.PacketsRev),
-		"cflow.ip_version":      fmt.Sprint(r.IPVersion),
-		"cflow.protocol":        fmt.Sprint(r.Protocol),
-		"cflow.tcpflags":        fmt.Sprintf("[%s %s]", hex(r.TCPFlags), hex(r.TCPFlagsRev)),
-		"cflow.srcport":         fmt.Sprint(r.SrcPort),
-		"cflow.dstport":         fmt.Sprint(r.DstPort),
-		"cflow.inputint":        fmt.Sprint(r.IfIndex),
-		"cflow.direction":       fmt.Sprint(r.Direction),
-		"cflow.srcmac":          mac(r.SrcMAC),
-		"cflow.dstmac":          mac(r.DstMAC),
+		"cflow.flow_end_reason":   fmt.Sprint(uint8(r.EndReason)),
+		"cflow.octets":            fmt.Sprintf("[%d %d]", r.Bytes, r.BytesRev),
+		"cflow.packets":           fmt.Sprintf("[%d %d]", r.Packets, r.PacketsRev),
+		"cflow.ip_version":        fmt.Sprint(r.IPVersion),
+		"cflow.protocol":          fmt.Sprint(r.Protocol),
+		"cflow.tcpflags":          fmt.Sprintf("[%s %s]", hex(r.TCPFlags), hex(r.TCPFlagsRev)),
+		"cflow.srcport":           fmt.Sprint(r.SrcPort),
+		"cflow.dstport":           fmt.Sprint(r.DstPort),
+		"cflow.inputint":          fmt.Sprint(r.IfIndex),
+		"cflow.direction":         fmt.Sprint(r.Direction),
+		"cflow.srcmac":            mac(r.SrcMAC),
+		"cflow.dstmac":            mac(r.DstMAC),
+		"cflow.vlanid":            fmt.Sprint(r.VLAN),
+		"cflow.gre_key":           "<nil>", // absent
+		"cflow.layer2_segment_id": "<nil>",
+	}
+	if enc.tunnels && r.TunnelType == flow.TunnelGRE {
+		want["cflow.gre_key"] = fmt.Sprint(r.TunnelID)
+	}
+	if enc.tunnels && r.TunnelType == flow.TunnelVXLAN {
+		want["cflow.layer2_segment_id"] = fmt.Sprint(vxlanSegment | uint64(r.TunnelID))
 	}
 	if r.IPVersion == 6 {
 		want["cflow.srcaddrv6"] = r.SrcIP().String()
@@ -106,7 +115,7 @@ func checkTsharkFlow(t *testing.T, f map[string]any, r *flow.Record, ms bool) {
 		want  int64
 	}{{"cflow.abstimestart", r.TimeFirst}, {"cflow.abstimeend", r.TimeLast}} {
 		got := tsharkTime(t, times[tm.field])
-		if ms {
+		if enc.milliseconds {
 			if got != tm.want/1e6*1e6 {
 				t.Errorf("flow of %v: %s = %d ns, want %d ms", r.SrcIP(), tm.field, got, tm.want/1e6)
 			}
@@ -126,14 +135,16 @@ func TestTsharkDecodesUDPExport(t *testing.T) {
 	for _, ms := range []bool{false, true} {
 		t.Run(fmt.Sprintf("milliseconds=%v", ms), func(t *testing.T) {
 			records := sampleRecords(400)
-			msgs, st := exportUDP(t, Options{ObservationDomainID: 99, Milliseconds: ms}, records)
+			msgs, st := exportUDP(t, Options{ObservationDomainID: 99, Milliseconds: ms,
+				Tunnels: true}, records)
 			pcap := tempPath(t, "export.pcap")
 			writePcap(t, pcap, 4739, msgs)
 			if len(msgs) != int(st.MessagesSent+st.TemplatesSent) {
 				t.Fatalf("collector got %d messages, exporter sent %d", len(msgs),
 					st.MessagesSent+st.TemplatesSent)
 			}
-			checkTshark(t, pcap, "udp.port==4739,cflow", msgs, 99, records, ms)
+			checkTshark(t, pcap, "udp.port==4739,cflow", msgs, 99, records,
+				encoding{milliseconds: ms, tunnels: true})
 		})
 	}
 }
@@ -141,7 +152,7 @@ func TestTsharkDecodesUDPExport(t *testing.T) {
 // checkTshark decodes pcap with tshark and checks the header of every message and
 // every field of every flow. msgs are the messages the pcap carries, in order.
 func checkTshark(t *testing.T, pcap, decodeAs string, msgs [][]byte, domain uint64,
-	records []flow.Record, ms bool) {
+	records []flow.Record, enc encoding) {
 	t.Helper()
 	headers, flows := tsharkFlows(t, pcap, decodeAs)
 	if len(headers) != len(msgs) || len(flows) != len(records) {
@@ -176,7 +187,7 @@ func checkTshark(t *testing.T, pcap, decodeAs string, msgs [][]byte, domain uint
 			t.Fatalf("tshark decoded a flow from %s that was not exported (or twice)", src)
 		}
 		delete(bySrc, src)
-		checkTsharkFlow(t, f, r, ms)
+		checkTsharkFlow(t, f, r, enc)
 	}
 }
 
@@ -211,5 +222,5 @@ func TestTsharkDecodesTCPExport(t *testing.T) {
 	}
 	pcap := tempPath(t, "export-tcp.pcap")
 	writePcapTCP(t, pcap, 4739, col.session(0))
-	checkTshark(t, pcap, "tcp.port==4739,cflow", raw, 12, records, false)
+	checkTshark(t, pcap, "tcp.port==4739,cflow", raw, 12, records, encoding{})
 }

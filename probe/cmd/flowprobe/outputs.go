@@ -49,10 +49,10 @@ func outputSpecs(o *options) []outputSpec {
 	}
 	for _, addr := range o.ipfix {
 		opts := ipfix.Options{Address: addr, Transport: transport,
-			ObservationDomainID: uint32(o.odid), Milliseconds: o.ipfixMs}
+			ObservationDomainID: uint32(o.odid), Milliseconds: o.ipfixMs, Tunnels: o.decap}
 		specs = append(specs, outputSpec{name: "ipfix:" + addr,
-			key: fmt.Sprintf("ipfix:%s udp=%t domain=%d ms=%t", addr, o.udp, o.odid,
-				o.ipfixMs),
+			key: fmt.Sprintf("ipfix:%s udp=%t domain=%d ms=%t tunnels=%t", addr, o.udp,
+				o.odid, o.ipfixMs, o.decap),
 			open: func(io.Writer) (flow.Exporter, metrics.Output, error) {
 				e, err := ipfix.New(opts)
 				if err != nil {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -89,34 +91,14 @@ func TestIPFIXOutput(t *testing.T) {
 		t.Skip("ipfixDump (libfixbuf-tools) is not installed; hack/setup-test-host.sh " +
 			"installs it")
 	}
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	var stream bytes.Buffer
-	received := make(chan struct{})
-	go func() {
-		defer close(received)
-		buf := make([]byte, 65535)
-		for {
-			n, _, err := conn.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			stream.Write(buf[:n])
-		}
-	}()
-
+	addr, received := udpCollector(t)
 	csvFile := filepath.Join(t.TempDir(), "f.csv")
 	_, stderr, code := flowprobe(t, "-r", "../../../testdata/pcap/tcpreplay-test.pcap",
-		"-x", conn.LocalAddr().String(), "-u", "-o", "csv:"+csvFile)
+		"-x", addr, "-u", "-o", "csv:"+csvFile)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	time.Sleep(200 * time.Millisecond) // let the last datagrams arrive
-	conn.Close()
-	<-received
+	stream := received()
 
 	data, err := os.ReadFile(csvFile)
 	if err != nil {
@@ -124,7 +106,7 @@ func TestIPFIXOutput(t *testing.T) {
 	}
 	flows := len(readCSV(t, string(data)))
 	ipfixFile := filepath.Join(t.TempDir(), "flows.ipfix")
-	if err := os.WriteFile(ipfixFile, stream.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(ipfixFile, stream, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command("ipfixDump", "-i", ipfixFile, "-s").CombinedOutput()
@@ -135,6 +117,94 @@ func TestIPFIXOutput(t *testing.T) {
 	if !strings.Contains(string(out), want) || flows == 0 ||
 		strings.Contains(strings.ToLower(string(out)), "warning") {
 		t.Fatalf("ipfixDump says:\n%s\nwant %q and no warnings", out, want)
+	}
+}
+
+// udpCollector listens on a UDP port of 127.0.0.1 and returns its address and a
+// function that waits for the last datagrams and returns all of them, joined.
+func udpCollector(t *testing.T) (string, func() []byte) {
+	t.Helper()
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	var stream bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 65535)
+		for {
+			n, _, err := conn.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			stream.Write(buf[:n])
+		}
+	}()
+	return conn.LocalAddr().String(), func() []byte {
+		time.Sleep(200 * time.Millisecond) // let the last datagrams arrive
+		conn.Close()
+		<-done
+		return stream.Bytes()
+	}
+}
+
+// TestIPFIXOutputCarriesVLANAndTunnel runs a trace of VLAN-tagged and
+// VXLAN-encapsulated flows with --decap and has ipfixDump read the VLAN ID and the
+// VXLAN segment of each flow from the IPFIX records.
+func TestIPFIXOutputCarriesVLANAndTunnel(t *testing.T) {
+	if _, err := exec.LookPath("ipfixDump"); err != nil {
+		t.Skip("ipfixDump (libfixbuf-tools) is not installed; hack/setup-test-host.sh " +
+			"installs it")
+	}
+	trace := writeTrace(t, []pk{
+		{at: 0, src: cli, dst: srv, proto: udp, vlan: 10},
+		{at: 0.1, src: cli, dst: srv, proto: udp, vni: 100},
+		{at: 0.2, src: srv, dst: cli, proto: udp, vni: 100},
+		{at: 0.3, src: cli, dst: srv, proto: udp, vni: 200},
+	})
+	addr, received := udpCollector(t)
+	_, stderr, code := flowprobe(t, "-r", trace, "--decap", "-x", addr, "-u")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	ipfixFile := filepath.Join(t.TempDir(), "flows.ipfix")
+	if err := os.WriteFile(ipfixFile, received(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ipfixDump", "-i", ipfixFile).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ipfixDump: %v\n%s", err, out)
+	}
+	// Each record's VLAN ID, and its VXLAN segment (type 0x01, the VNI) if any.
+	type seen struct{ vlan, segment string }
+	var records []seen
+	for _, line := range strings.Split(string(out), "\n") {
+		name, value, ok := strings.Cut(line, " : ")
+		if !ok {
+			continue
+		}
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		switch {
+		case strings.HasSuffix(name, " flowEndReason"):
+			records = append(records, seen{})
+		case len(records) == 0:
+		case strings.HasSuffix(name, " vlanId"):
+			records[len(records)-1].vlan = value
+		case strings.HasSuffix(name, " layer2SegmentId"):
+			records[len(records)-1].segment = value
+		}
+	}
+	sort.Slice(records, func(i, j int) bool {
+		return records[i].vlan+"/"+records[i].segment < records[j].vlan+"/"+records[j].segment
+	})
+	want := []seen{{"0", fmt.Sprint(1<<56 | 100)}, {"0", fmt.Sprint(1<<56 | 200)},
+		{"10", ""}}
+	if !reflect.DeepEqual(records, want) ||
+		strings.Contains(strings.ToLower(string(out)), "warning") {
+		t.Fatalf("ipfixDump read records %+v, want %+v, and no warnings:\n%s", records,
+			want, out)
 	}
 }
 

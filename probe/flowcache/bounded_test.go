@@ -68,27 +68,8 @@ func TestConservation(t *testing.T) {
 				}
 			}
 			c.Flush()
-
-			var gotPackets, gotBytes uint64
-			var ended [flow.EndLackOfResource + 1]uint64
-			for _, r := range col.records {
-				gotPackets += r.Packets + r.PacketsRev
-				gotBytes += r.Bytes + r.BytesRev
-				ended[r.EndReason]++
-				if r.TimeFirst > r.TimeLast {
-					t.Fatalf("record with time first after time last: %+v", r)
-				}
-			}
-			if gotPackets != packets || gotBytes != bytes {
-				t.Fatalf("records hold %d packets %d bytes, fed %d packets %d bytes",
-					gotPackets, gotBytes, packets, bytes)
-			}
-			st := c.Stats()
-			if st.Ended != ended || st.Created != uint64(len(col.records)) || st.Active != 0 {
-				t.Fatalf("stats %+v disagree with records %v (%d)", st, ended,
-					len(col.records))
-			}
-			t.Logf("%d records, by end reason %v", len(col.records), ended)
+			checkFlushed(t, c, col.records, packets, bytes)
+			t.Logf("%d records, by end reason %v", len(col.records), c.Stats().Ended)
 		})
 	}
 }

@@ -102,3 +102,28 @@ func check(t *testing.T, got []flow.Record, wants []want) {
 		}
 	}
 }
+
+// checkFlushed checks what a flushed cache handed out against what it was fed: every
+// packet and byte, both directions summed, in some record; no record without an end
+// reason or with its times reversed; and the stats agreeing with the records.
+func checkFlushed(t *testing.T, c *Cache, records []flow.Record, packets, bytes uint64) {
+	t.Helper()
+	var gotPackets, gotBytes uint64
+	var ended [flow.EndLackOfResource + 1]uint64
+	for _, r := range records {
+		gotPackets += r.Packets + r.PacketsRev
+		gotBytes += r.Bytes + r.BytesRev
+		ended[r.EndReason]++
+		if r.EndReason == 0 || r.TimeFirst > r.TimeLast {
+			t.Fatalf("bad record %+v", r)
+		}
+	}
+	if gotPackets != packets || gotBytes != bytes {
+		t.Fatalf("records hold %d packets %d bytes, fed %d packets %d bytes",
+			gotPackets, gotBytes, packets, bytes)
+	}
+	st := c.Stats()
+	if st.Ended != ended || st.Created != uint64(len(records)) || st.Active != 0 {
+		t.Fatalf("stats %+v disagree with records %v (%d)", st, ended, len(records))
+	}
+}

@@ -71,21 +71,5 @@ func checkCacheInput(t *testing.T, data []byte, mode uint8) {
 		}
 	}
 	c.Flush()
-	var gotPackets, gotBytes uint64
-	var ended [flow.EndLackOfResource + 1]uint64
-	for _, r := range col.records {
-		gotPackets += r.Packets + r.PacketsRev
-		gotBytes += r.Bytes + r.BytesRev
-		ended[r.EndReason]++
-		if r.EndReason == 0 || r.TimeFirst > r.TimeLast {
-			t.Fatalf("bad record %+v", r)
-		}
-	}
-	if gotPackets != packets || gotBytes != bytes {
-		t.Fatalf("records hold %d packets %d bytes, fed %d and %d", gotPackets,
-			gotBytes, packets, bytes)
-	}
-	if st := c.Stats(); st.Ended != ended || st.Active != 0 {
-		t.Fatalf("stats %+v disagree with the records %v", st, ended)
-	}
+	checkFlushed(t, c, col.records, packets, bytes)
 }

@@ -1,6 +1,7 @@
 package flowcache
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -26,77 +27,81 @@ func directionless(k flow.Key) flow.Key {
 // flow more than a sweep period past its deadline.
 func TestRandomOperations(t *testing.T) {
 	for seed := uint64(0); seed < 60; seed++ {
-		rng := rand.New(rand.NewPCG(seed, 99))
-		external := seed%3 == 0
-		period := []time.Duration{10 * time.Millisecond, time.Second, time.Minute}[seed%3]
-		c, col := newCache(t, Config{Capacity: 64, ActiveTimeout: 20 * time.Second,
-			InactiveTimeout: 3 * time.Second, FINWait: time.Duration(seed%2) * time.Second,
-			SweepPeriod: period, ExternalClock: external, Split: seed%5 == 4,
-			BatchSize: 1 + int(seed%7)})
-		fed := map[flow.Key]uint64{}
-		at := t0
-		var batch []flow.Packet
-		for range 5000 {
-			at += int64(rng.IntN(int(sec/5))) - sec/40
-			if rng.IntN(200) == 0 {
-				at -= 100 * sec
-			}
-			p := randomPacket(rng, at)
-			switch rng.IntN(10) {
-			case 0:
-				part := flow.Record{Key: p.Key, Packets: 2, PacketsRev: 1, Bytes: 2,
-					BytesRev: 1, TimeFirst: at - int64(rng.IntN(int(2*sec))), TimeLast: at,
-					TCPFlags: p.TCPFlags}
-				c.Merge(&part)
-				fed[directionless(p.Key)] += 3
-			case 1:
-				c.Advance(at)
-				if external {
-					break
-				}
-				for s, tag := range c.tags {
-					if tag != 0 && c.slots[s].deadline < c.now-int64(period)-2*sec {
-						t.Fatalf("seed %d: a flow is %v past its deadline, the sweep"+
-							" period is %v", seed, time.Duration(c.now-c.slots[s].deadline),
-							period)
-					}
-				}
-			case 2:
-				err := c.SetTimeouts(time.Duration(1+rng.IntN(30))*time.Second,
-					time.Duration(1+rng.IntN(10))*time.Second, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-			case 3:
-				c.UpdateBatch(batch)
-				batch = batch[:0]
-			default:
-				batch = append(batch, p)
-				fed[directionless(p.Key)]++
-			}
-		}
-		c.UpdateBatch(batch)
-		c.Flush()
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { randomOperations(t, seed) })
+	}
+}
 
-		got := map[flow.Key]uint64{}
-		var ended [flow.EndLackOfResource + 1]uint64
-		for _, r := range col.records {
-			got[directionless(r.Key)] += r.Packets + r.PacketsRev
-			ended[r.EndReason]++
+// randomOperations is one run of TestRandomOperations; seed picks the configuration
+// and the operations.
+func randomOperations(t *testing.T, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	external := seed%3 == 0
+	period := []time.Duration{10 * time.Millisecond, time.Second, time.Minute}[seed%3]
+	c, col := newCache(t, Config{Capacity: 64, ActiveTimeout: 20 * time.Second,
+		InactiveTimeout: 3 * time.Second, FINWait: time.Duration(seed%2) * time.Second,
+		SweepPeriod: period, ExternalClock: external, Split: seed%5 == 4,
+		BatchSize: 1 + int(seed%7)})
+	fed := map[flow.Key]uint64{}
+	var packets, bytes uint64
+	at := t0
+	var batch []flow.Packet
+	for range 5000 {
+		at += int64(rng.IntN(int(sec/5))) - sec/40
+		if rng.IntN(200) == 0 {
+			at -= 100 * sec
 		}
-		if len(got) != len(fed) {
-			t.Fatalf("seed %d: records of %d keys, packets of %d fed", seed, len(got),
-				len(fed))
-		}
-		for k, n := range fed {
-			if got[k] != n {
-				t.Fatalf("seed %d: key %+v: %d packets fed, %d in records", seed, k, n,
-					got[k])
+		p := randomPacket(rng, at)
+		switch rng.IntN(10) {
+		case 0:
+			part := flow.Record{Key: p.Key, Packets: 2, PacketsRev: 1, Bytes: 2,
+				BytesRev: 1, TimeFirst: at - int64(rng.IntN(int(2*sec))), TimeLast: at,
+				TCPFlags: p.TCPFlags}
+			c.Merge(&part)
+			fed[directionless(p.Key)] += 3
+			packets, bytes = packets+3, bytes+3
+		case 1:
+			c.Advance(at)
+			if external {
+				break
 			}
+			for s, tag := range c.tags {
+				if tag != 0 && c.slots[s].deadline < c.now-int64(period)-2*sec {
+					t.Fatalf("a flow is %v past its deadline, the sweep"+
+						" period is %v", time.Duration(c.now-c.slots[s].deadline),
+						period)
+				}
+			}
+		case 2:
+			err := c.SetTimeouts(time.Duration(1+rng.IntN(30))*time.Second,
+				time.Duration(1+rng.IntN(10))*time.Second, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+		case 3:
+			c.UpdateBatch(batch)
+			batch = batch[:0]
+		default:
+			batch = append(batch, p)
+			fed[directionless(p.Key)]++
+			packets, bytes = packets+1, bytes+uint64(p.IPBytes)
 		}
-		st := c.Stats()
-		if st.Ended != ended || st.Active != 0 || st.Created != uint64(len(col.records)) {
-			t.Fatalf("seed %d: stats %+v, records by end reason %v", seed, st, ended)
+	}
+	c.UpdateBatch(batch)
+	c.Flush()
+
+	checkFlushed(t, c, col.records, packets, bytes)
+	got := map[flow.Key]uint64{}
+	for _, r := range col.records {
+		got[directionless(r.Key)] += r.Packets + r.PacketsRev
+	}
+	if len(got) != len(fed) {
+		t.Fatalf("records of %d keys, packets of %d fed", len(got),
+			len(fed))
+	}
+	for k, n := range fed {
+		if got[k] != n {
+			t.Fatalf("key %+v: %d packets fed, %d in records", k, n,
+				got[k])
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -27,7 +28,8 @@ type ring struct {
 	mem       []byte
 	blockSize int
 	blocks    int
-	next      int // the block the worker reads next
+	next      int   // the block the worker reads next
+	lastFrame int64 // time of the last frame handed over, Unix ns; 0 before the first
 
 	// scratch holds a frame whose VLAN tag the kernel moved out of the frame and
 	// which is rebuilt with the tag in place.
@@ -145,6 +147,20 @@ func (r *ring) deliver(b []byte, h capture.Handler, f *capture.Frame) {
 		h.HandleFrame(f)
 		off += int(hdr.Next_offset)
 	}
+	if n > 0 {
+		r.lastFrame = f.Timestamp
+	}
+}
+
+// tickTime is the time a tick may claim: now, unless blocks are waiting in the ring,
+// as when the worker fell behind (an output that blocked it); then the time of the
+// last frame handed over, so that the flow cache's clock does not run ahead of the
+// frames still to come and take them for a clock set back.
+func (r *ring) tickTime(now time.Time) int64 {
+	if _, waiting := r.readyBlock(); waiting && r.lastFrame != 0 {
+		return r.lastFrame
+	}
+	return now.UnixNano()
 }
 
 // withVLANTag rebuilds the frame with the 802.1Q or 802.1ad tag that the kernel (or

@@ -21,7 +21,7 @@ func (s *Source) work(ctx context.Context, r *ring, h capture.Handler) error {
 
 	for {
 		if now := time.Now(); !now.Before(nextTick) {
-			h.Tick(now.UnixNano())
+			h.Tick(r.tickTime(now))
 			nextTick = now.Add(interval)
 			// Kernel counters are 32 bits wide; folding them every tick keeps them
 			// from wrapping.

@@ -10,7 +10,8 @@ import (
 )
 
 // TestUpdateBatchMatchesUpdate feeds the same random traffic (flows that repeat,
-// reverse, collide in full buckets, close with FIN and RST, and time out) packet by
+// reverse, collide in full buckets, close with FIN and RST, and time out, and time
+// now and then set back, which empties the cache in the middle of a batch) packet by
 // packet to one cache and in batches of every size to another, and wants the same
 // records in the same order and the same counters.
 func TestUpdateBatchMatchesUpdate(t *testing.T) {
@@ -25,6 +26,9 @@ func TestUpdateBatchMatchesUpdate(t *testing.T) {
 		at := t0
 		for i := range packets {
 			at += int64(rng.IntN(int(sec / 20)))
+			if rng.IntN(500) == 0 {
+				at -= 100 * sec
+			}
 			packets[i] = randomPacket(rng, at)
 		}
 

@@ -1,6 +1,7 @@
 package flowcache
 
 import (
+	"math"
 	"time"
 	"unsafe"
 
@@ -69,8 +70,13 @@ type Cache struct {
 	out  []flow.Record
 	sink Sink
 
-	now   int64 // the latest packet or tick time seen (tick time alone with ExternalClock)
+	// now is the latest packet or tick time seen (tick time alone with ExternalClock);
+	// before the first, the earliest time, by which no flow is due.
+	now   int64
 	stats Stats
+	// farBack counts the packet times in a row earlier than now by more than the
+	// inactive timeout; see restartClock.
+	farBack int
 
 	// hashes holds UpdateBatch's hashes of the packets between the one it accounts
 	// and the last one it prefetched for.
@@ -95,6 +101,7 @@ func New(cfg Config, sink Sink) (*Cache, error) {
 		finWaitNs:  int64(cfg.FINWait),
 		out:        make([]flow.Record, 0, cfg.BatchSize),
 		sink:       sink,
+		now:        math.MinInt64,
 	}
 	if !cfg.SmallPages {
 		adviseHugePages(c.slots)

@@ -127,3 +127,19 @@ func checkFlushed(t *testing.T, c *Cache, records []flow.Record, packets, bytes 
 		t.Fatalf("stats %+v disagree with records %v (%d)", st, ended, len(records))
 	}
 }
+
+// checkSweepBound fails when a flow in c is a whole sweep period past its deadline by
+// the cache's clock, once the clock has started.
+func checkSweepBound(t *testing.T, c *Cache) {
+	t.Helper()
+	if !c.sweep.started {
+		return
+	}
+	period := int64(c.cfg.SweepPeriod)
+	for s, tag := range c.tags {
+		if tag != 0 && c.slots[s].deadline <= c.now-period {
+			t.Fatalf("a flow is %v past its deadline, the sweep period is %v",
+				time.Duration(c.now-c.slots[s].deadline), c.cfg.SweepPeriod)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package flowcache
 
 import (
+	"sort"
 	"testing"
 	"time"
 
@@ -158,8 +159,10 @@ func TestSweepAtLongestPeriod(t *testing.T) {
 
 // TestClockSetBack checks what the cache does when time goes back by more than the
 // inactive timeout, as when the system clock is stepped back during a live capture:
-// the flows of the old clock end, and the new clock's flows gather their packets
-// as usual rather than making a record of every packet.
+// the flows of the old clock end, and the new clock's flows gather their packets as
+// usual rather than making a record of every packet. With times from packets, the
+// first packet on the new clock could be a stray and makes a record of its own; an
+// ExternalClock's tick is believed at once.
 func TestClockSetBack(t *testing.T) {
 	const c1 = "198.18.0.3:50000"
 	for _, external := range []bool{false, true} {
@@ -176,14 +179,96 @@ func TestClockSetBack(t *testing.T) {
 			c.Update(&p)
 		}
 		c.Advance(back + 10*sec)
-		check(t, col.records, []want{{src: c1, dst: b, packets: 1, bytes: 60,
-			reason: flow.EndForced, timeFirst: 100, timeLast: 100}})
+		wantOld := want{src: c1, dst: b, packets: 1, bytes: 60, reason: flow.EndForced,
+			timeFirst: 100, timeLast: 100}
+		wantNew := want{src: a, dst: b, packets: 10, bytes: 600, reason: flow.EndForced,
+			timeFirst: 10, timeLast: 19, tcpFlags: ack}
+		var early []want
+		if !external {
+			early = append(early, want{src: a, dst: b, packets: 1, bytes: 60,
+				reason: flow.EndIdle, timeFirst: 10, timeLast: 10, tcpFlags: ack})
+			wantNew.packets, wantNew.bytes, wantNew.timeFirst = 9, 540, 11
+		}
+		check(t, col.records, append(early, wantOld))
 		c.Flush()
-		check(t, col.records[1:], []want{{src: a, dst: b, packets: 10, bytes: 600,
-			reason: flow.EndForced, timeFirst: 10, timeLast: 19, tcpFlags: ack}})
+		check(t, col.records[len(early)+1:], []want{wantNew})
 		if st := c.Stats(); st.ClockSetBack != 1 {
 			t.Errorf("external clock %v: Stats.ClockSetBack = %d, want 1", external,
 				st.ClockSetBack)
+		}
+	}
+}
+
+// TestExternalClockFlowsBeforeFirstAdvance checks flows that come before an
+// ExternalClock has its first tick (the XDP source merges ring buffer frames before
+// it): none is due before the clock starts, whatever its times, and the sweep finds
+// those due however far past their deadline the first tick comes.
+func TestExternalClockFlowsBeforeFirstAdvance(t *testing.T) {
+	for _, gap := range []int64{100, 40000} {
+		c, col := newCache(t, Config{Capacity: Ways, InactiveTimeout: time.Second,
+			ExternalClock: true})
+		p := pkt(a, b, udp, t0, 100, 0)
+		c.Update(&p)
+		c.Advance(t0 + gap*sec)
+		c.Advance(t0 + gap*sec + 2*sec) // a sweep period later
+		if len(col.records) != 1 {
+			t.Errorf("a flow due at t0+1s is still in the cache a sweep period after a"+
+				" first tick at t0+%ds", gap)
+		}
+	}
+
+	c, col := newCache(t, Config{ExternalClock: true})
+	for i := range int64(3) {
+		p := pkt(a, b, udp, -100*sec+i*sec, 100, 0)
+		c.Update(&p)
+	}
+	c.Flush()
+	if len(col.records) != 1 {
+		t.Errorf("3 packets 1 s apart, before 1970, made %d records, want 1",
+			len(col.records))
+	}
+}
+
+// TestClockSetBackEdges checks that a set back ends a flow already due by the old
+// clock with its own reason, not as forced, and where the rule begins: back by just
+// more than the inactive timeout restarts the clock, back by just that much does not.
+func TestClockSetBackEdges(t *testing.T) {
+	const c1, c2 = "198.18.0.3:50000", "198.18.0.4:50001"
+	c, col := newCache(t, Config{InactiveTimeout: 5 * time.Second, SweepPeriod: time.Hour})
+	for _, p := range []flow.Packet{pkt(a, b, udp, t0, 100, 0),
+		pkt(c2, b, udp, t0+1*sec, 100, 0), pkt(c1, b, udp, t0+20*sec, 100, 0),
+		pkt(a, b, udp, t0-100*sec, 100, 0), pkt(a, b, udp, t0-99*sec, 100, 0)} {
+		c.Update(&p)
+	}
+	c.Flush()
+	ended := col.records[2:4] // by the set back, in the order of the table
+	sort.Slice(ended, func(i, j int) bool { return ended[i].TimeFirst < ended[j].TimeFirst })
+	check(t, col.records, []want{
+		{src: a, dst: b, packets: 1, bytes: 100, reason: flow.EndIdle},
+		{src: a, dst: b, packets: 1, bytes: 100, reason: flow.EndIdle, timeFirst: -100,
+			timeLast: -100},
+		{src: c2, dst: b, packets: 1, bytes: 100, reason: flow.EndIdle, timeFirst: 1,
+			timeLast: 1},
+		{src: c1, dst: b, packets: 1, bytes: 100, reason: flow.EndForced, timeFirst: 20,
+			timeLast: 20},
+		{src: a, dst: b, packets: 1, bytes: 100, reason: flow.EndForced, timeFirst: -99,
+			timeLast: -99},
+	})
+
+	for _, tc := range []struct {
+		back    int64
+		restart bool
+	}{{5*sec + 1, true}, {5 * sec, false}} {
+		for _, external := range []bool{false, true} {
+			c, _ := newCache(t, Config{InactiveTimeout: 5 * time.Second,
+				ExternalClock: external})
+			c.Advance(t0)
+			c.Advance(t0 - tc.back)
+			c.Advance(t0 - tc.back)
+			if got := c.Stats().ClockSetBack == 1; got != tc.restart {
+				t.Errorf("back by %v, external clock %v: restarted %v, want %v",
+					time.Duration(tc.back), external, got, tc.restart)
+			}
 		}
 	}
 }

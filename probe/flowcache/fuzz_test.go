@@ -10,7 +10,7 @@ import (
 
 // FuzzCache drives a small cache with packets, partial flows, ticks and changes of
 // timeouts decoded from the fuzz input, with times that jump forwards and backwards,
-// and checks that every packet
+// and checks that no flow stays a sweep period past its deadline, that every packet
 // and byte comes out exactly once and that the stats agree with the records.
 func FuzzCache(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, uint8(0))
@@ -69,6 +69,7 @@ func checkCacheInput(t *testing.T, data []byte, mode uint8) {
 		if c.Stats().Active > c.Config().Capacity {
 			t.Fatalf("%d flows in a cache of %d", c.Stats().Active, c.Config().Capacity)
 		}
+		checkSweepBound(t, c)
 	}
 	c.Flush()
 	checkFlushed(t, c, col.records, packets, bytes)

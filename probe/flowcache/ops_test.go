@@ -35,11 +35,10 @@ func TestRandomOperations(t *testing.T) {
 // and the operations.
 func randomOperations(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 99))
-	external := seed%3 == 0
 	period := []time.Duration{10 * time.Millisecond, time.Second, time.Minute}[seed%3]
 	c, col := newCache(t, Config{Capacity: 64, ActiveTimeout: 20 * time.Second,
 		InactiveTimeout: 3 * time.Second, FINWait: time.Duration(seed%2) * time.Second,
-		SweepPeriod: period, ExternalClock: external, Split: seed%5 == 4,
+		SweepPeriod: period, ExternalClock: seed%3 == 0, Split: seed%5 == 4,
 		BatchSize: 1 + int(seed%7)})
 	fed := map[flow.Key]uint64{}
 	var packets, bytes uint64
@@ -61,16 +60,7 @@ func randomOperations(t *testing.T, seed uint64) {
 			packets, bytes = packets+3, bytes+3
 		case 1:
 			c.Advance(at)
-			if external {
-				break
-			}
-			for s, tag := range c.tags {
-				if tag != 0 && c.slots[s].deadline < c.now-int64(period)-2*sec {
-					t.Fatalf("a flow is %v past its deadline, the sweep"+
-						" period is %v", time.Duration(c.now-c.slots[s].deadline),
-						period)
-				}
-			}
+			checkSweepBound(t, c)
 		case 2:
 			err := c.SetTimeouts(time.Duration(1+rng.IntN(30))*time.Second,
 				time.Duration(1+rng.IntN(10))*time.Second, 0)
@@ -103,5 +93,56 @@ func randomOperations(t *testing.T, seed uint64) {
 			t.Fatalf("key %+v: %d packets fed, %d in records", k, n,
 				got[k])
 		}
+	}
+}
+
+// TestSweepBoundUnderTimeJumps drives caches with sweep periods up to MaxTimeout
+// through time jumps far over the 2^15 s the coarse deadlines can order, forwards and
+// back, from starts at and below zero, with ExternalClock or not, with Merge of parts
+// older than the clock and SetTimeouts, and checks after every call that no flow is
+// a whole sweep period past its deadline.
+func TestSweepBoundUnderTimeJumps(t *testing.T) {
+	for seed := uint64(0); seed < 80; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { timeJumps(t, seed) })
+	}
+}
+
+// timeJumps is one run of TestSweepBoundUnderTimeJumps; seed picks the configuration
+// and the operations.
+func timeJumps(t *testing.T, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	period := []time.Duration{time.Second, time.Hour, MaxTimeout / 3, MaxTimeout}[seed%4]
+	c, _ := newCache(t, Config{Capacity: Ways * 256, SweepPeriod: period,
+		ExternalClock: seed%2 == 1, ActiveTimeout: MaxTimeout,
+		InactiveTimeout: time.Duration(1+rng.IntN(600)) * time.Second})
+	at := []int64{t0, 0, -50000 * sec, sec / 3}[seed/4%4]
+	c.Advance(at)
+	for range 4000 {
+		switch r := rng.IntN(100); {
+		case r < 3:
+			at += int64(rng.IntN(3*(1<<15))) * sec
+		case r < 4:
+			at -= int64(rng.IntN(1<<16)) * sec
+		default:
+			at += int64(rng.IntN(int(period)/8+1)) - int64(rng.IntN(int(sec)))
+		}
+		p := randomPacket(rng, at)
+		switch rng.IntN(8) {
+		case 0:
+			part := flow.Record{Key: p.Key, Packets: 1, Bytes: 1,
+				TimeFirst: at - int64(rng.IntN(int(MaxTimeout))), TimeLast: at}
+			c.Merge(&part)
+		case 1:
+			c.Advance(at)
+		case 2:
+			active := time.Duration(1+rng.IntN(int(MaxTimeout/time.Second))) * time.Second
+			inactive := time.Duration(1+rng.IntN(600)) * time.Second
+			if err := c.SetTimeouts(active, inactive, 0); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			c.Update(&p)
+		}
+		checkSweepBound(t, c)
 	}
 }

@@ -41,12 +41,24 @@ func (c *Cache) advance(now int64) {
 		w.started = true
 		c.now = now
 		w.next = now + w.stepNs
+		// With ExternalClock, flows may have come before the clock started: no pass
+		// has bounded their deadlines yet, so read every one once.
+		if c.stats.Active > 0 {
+			c.sweepSlice(0, w.buckets, now, true)
+		}
 		return
 	}
-	if now <= c.now {
-		if now < c.now-c.inactiveNs {
+	if now < c.now && uint64(c.now)-uint64(now) > uint64(c.inactiveNs) {
+		// Set back, or one stray time: with times from packets, a set back is taken
+		// only when a second time in a row says so.
+		c.farBack++
+		if c.cfg.ExternalClock || c.farBack > 1 {
 			c.restartClock(now)
 		}
+		return
+	}
+	c.farBack = 0
+	if now <= c.now {
 		return
 	}
 	c.now = now
@@ -81,10 +93,14 @@ const coarseSpan = (1<<15 - 3) * int64(time.Second)
 // earlier than the clock by more than the inactive timeout. Time that far back means
 // the clock was set back (a step of the system clock on a live capture, traces joined
 // out of order): measured on the old clock, every flow would be due at once and each
-// packet would make a record of its own until the new clock caught up.
+// packet would make a record of its own until the new clock caught up. One packet that
+// far back among packets on the old clock is rather a stray, whose bad time should
+// cost one record, not every flow: so a set back needs two packet times in a row (or
+// one tick of an ExternalClock) to be believed.
 func (c *Cache) restartClock(now int64) {
 	c.endAll()
 	c.stats.ClockSetBack++
+	c.farBack = 0
 	c.now = now
 	c.sweep.next = now + c.sweep.stepNs
 }

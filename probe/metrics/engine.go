@@ -40,7 +40,8 @@ func collectEngine(e *emitter, st *engine.Stats, extra map[string]uint64) {
 	e.counter("flowprobe_flows_created_total", "Flow records opened.", c.Created)
 	e.gauge("flowprobe_flows_active", "Flows in the flow cache now.", float64(c.Active))
 	e.counter("flowprobe_cache_clock_set_back_total",
-		"Times packet time went back by more than the inactive timeout, ending every flow.",
+		"Times a flow cache (one per worker) found packet time gone back by more than the"+
+			" inactive timeout and ended its flows.",
 		c.ClockSetBack)
 	for r := flow.EndIdle; r <= flow.EndLackOfResource; r++ {
 		e.counter("flowprobe_flows_exported_total",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPcapngLargeLastBlock reads files whose last packet block is larger than the
@@ -95,6 +96,28 @@ func TestTickNeverGoesBack(t *testing.T) {
 	}
 	want := []int64{early * 1e9, late * 1e9}
 	if len(rec.ticks) != len(want) || rec.ticks[0] != want[0] || rec.ticks[1] != want[1] {
+		t.Errorf("ticks %d, want %d", rec.ticks, want)
+	}
+}
+
+// TestTicksGoOnAfterTimeGoesBack reads a trace whose time goes back an hour, as
+// traces joined out of order do: the ticks go on from the earlier time rather than
+// stopping until the trace is back at the later one.
+func TestTicksGoOnAfterTimeGoesBack(t *testing.T) {
+	const s = int64(time.Second)
+	t0 := int64(1_700_000_000) * s
+	ts := []int64{t0, t0 + 10*s, t0 - 3600*s, t0 - 3590*s, t0 - 3580*s}
+	frames := make([][]byte, len(ts))
+	for i := range frames {
+		frames[i] = frameOf(60, byte(i))
+	}
+	path := writeTemp(t, "joined.pcap", handPcap(binary.LittleEndian, true, 1, ts, frames))
+	rec, err := readAll(t, path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{t0, t0 + 10*s, t0 - 3590*s, t0 - 3580*s}
+	if fmt.Sprint(rec.ticks) != fmt.Sprint(want) {
 		t.Errorf("ticks %d, want %d", rec.ticks, want)
 	}
 }

@@ -180,12 +180,15 @@ func (s *Source) Close() error {
 }
 
 // Run delivers every frame of the file to handlers[0] in file order, calling Tick
-// whenever packet time has advanced by TickInterval. Tick times never go back, even
-// when the file's timestamps do. Run returns nil at the end of the file or when ctx
-// is cancelled. A record cut short or damaged stops Run with an error naming the file,
-// the packet number and its offset, after every good frame before it was delivered;
-// so does a frame with a link type the parser does not know (possible in pcapng).
-// Frame.IfIndex is the pcapng interface ID of the frame, and 0 for pcap files.
+// with a frame's time before the frame whenever packet time has advanced by
+// TickInterval since the last tick. When the file's time goes back by TickInterval or
+// more (traces joined out of order), the count starts again from there, so the ticks
+// follow the earlier time rather than stop until the file is back at the later one.
+// Run returns nil at the end of the file or when ctx is cancelled. A record cut short
+// or damaged stops Run with an error naming the file, the packet number and its
+// offset, after every good frame before it was delivered; so does a frame with a link
+// type the parser does not know (possible in pcapng). Frame.IfIndex is the pcapng
+// interface ID of the frame, and 0 for pcap files.
 func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	if len(handlers) != 1 {
 		return fmt.Errorf("read trace file %s: need 1 handler, got %d", s.path, len(handlers))
@@ -252,9 +255,14 @@ func (s *Source) run(ctx context.Context, h capture.Handler) (err error) {
 
 		// Compared without a subtraction, which overflows for times far apart.
 		ts := rec.ts
-		if !ticked || ts > lastTick && uint64(ts)-uint64(lastTick) >= uint64(tickEvery) {
+		switch {
+		case !ticked || ts > lastTick && uint64(ts)-uint64(lastTick) >= uint64(tickEvery):
 			h.Tick(ts)
 			lastTick, ticked = ts, true
+		case ts < lastTick && uint64(lastTick)-uint64(ts) >= uint64(tickEvery):
+			// Time went back (traces joined out of order): the ticks go on from
+			// here, not from when the trace is back at the old time.
+			lastTick = ts
 		}
 
 		frame.Data = rec.data

@@ -12,7 +12,10 @@
 // arrive through the ring buffer and are merged as one-packet flows.
 //
 // Kernel times are CLOCK_MONOTONIC; they become wall-clock times with an offset taken
-// at every drain, so a change of the system clock shows from the next drain on.
+// at every drain, so a change of the system clock shows from the next drain on. When
+// the clock was set back, the source first ticks with its last complete time on the
+// new clock, so that the flow cache ends the flows of the old clock (see
+// flowcache.Stats.ClockSetBack) before any part with a new-clock time reaches it.
 //
 // With Options.Program.RedirectFirst the program hands the first packets of each flow
 // (or every frame) whole to AF_XDP sockets, one per RX queue, which the source opens

@@ -2,6 +2,7 @@ package xdpsource
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/flowprobe/flowprobe/bpf/xdpflow"
 	"github.com/flowprobe/flowprobe/probe/flow"
@@ -37,14 +38,22 @@ func (d *drainer) refreshOffset() error {
 	return nil
 }
 
-// drainTables swaps the tables and merges every entry of the set swapped out.
-func (d *drainer) drainTables() error {
+// drainTables swaps the tables and merges every entry of the set swapped out. The
+// entries' times are on the wall clock as it reads now; when it went back since the
+// last drain (a step of the system clock), stepped, unless nil, is called with the
+// step before they are merged, so that the flow cache learns of the step before any
+// time of the new clock reaches it.
+func (d *drainer) drainTables(stepped func(step int64)) error {
 	tables, err := d.objs.Swap()
 	if err != nil {
 		return err
 	}
+	old := d.offset
 	if err := d.refreshOffset(); err != nil {
 		return err
+	}
+	if step := d.offset - old; step < -int64(time.Second) && stepped != nil {
+		stepped(step)
 	}
 	if err := tables.Drain(d.merge); err != nil {
 		return err

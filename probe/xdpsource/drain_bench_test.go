@@ -89,7 +89,7 @@ func BenchmarkDrainIntoCache(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			if err := d.drainTables(); err != nil {
+			if err := d.drainTables(nil); err != nil {
 				b.Fatal(err)
 			}
 			var cpu time.Duration
@@ -104,7 +104,7 @@ func BenchmarkDrainIntoCache(b *testing.B) {
 				b.StartTimer()
 
 				c0 := threadCPU(b)
-				if err := d.drainTables(); err != nil {
+				if err := d.drainTables(nil); err != nil {
 					b.Fatal(err)
 				}
 				cpu += threadCPU(b) - c0

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/flowprobe/flowprobe/bpf/xdpflow"
+	"github.com/flowprobe/flowprobe/hack/testhost"
 	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
@@ -69,5 +70,37 @@ func TestMonoOffset(t *testing.T) {
 	}
 	if d := time.Duration(mono.Nano() + off - time.Now().UnixNano()); d.Abs() > time.Millisecond {
 		t.Errorf("monotonic time plus offset is %v off the wall clock", d)
+	}
+}
+
+// TestDrainTellsOfClockStepBack checks that a drain which finds the wall clock set
+// back since the previous drain reports the step before it merges anything, so that
+// the flow cache learns of the new clock before any time of it arrives; and that a
+// drain on a steady clock reports nothing.
+func TestDrainTellsOfClockStepBack(t *testing.T) {
+	testhost.RequireRoot(t)
+	objs, err := xdpflow.Load(xdpflow.Config{TableEntries: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer objs.Close()
+	d, err := newDrainer(objs, &lastMerged{}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []int64
+	stepped := func(step int64) { steps = append(steps, step) }
+	if err := d.drainTables(stepped); err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 0 {
+		t.Fatalf("a steady clock reported steps %v", steps)
+	}
+	d.offset += int64(time.Hour) // as if the wall clock were an hour ahead before
+	if err := d.drainTables(stepped); err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 1 || time.Duration(-steps[0]-int64(time.Hour)).Abs() > time.Second {
+		t.Fatalf("a clock set back an hour reported steps %v", steps)
 	}
 }

@@ -214,7 +214,9 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 		now := time.Now()
 		drained := false
 		if !now.Before(next) {
-			if err := d.drainTables(); err != nil {
+			// The instant of the last complete time, on the stepped clock.
+			stepped := func(step int64) { h.Tick(complete.UnixNano() + step) }
+			if err := d.drainTables(stepped); err != nil {
 				return err
 			}
 			if _, err := s.drainRing(d, ringBatch); err != nil {
@@ -290,7 +292,7 @@ func (s *Source) shutdown(d *drainer, h capture.Handler) error {
 		return err
 	}
 	for range 2 {
-		if err := d.drainTables(); err != nil {
+		if err := d.drainTables(nil); err != nil {
 			return err
 		}
 	}

@@ -62,7 +62,7 @@ func logSummary(log *zerolog.Logger, st *engine.Stats) {
 	ev.Msg("finished")
 	if n := st.Cache.ClockSetBack; n > 0 {
 		log.Warn().Uint64("times", n).Msg("packet time went back by more than the" +
-			" inactive timeout; every flow open then was ended there")
+			" inactive timeout; the flow caches that saw it ended their open flows there")
 	}
 	for i, e := range st.Exporters {
 		log.Info().Int("output", i).Uint64("records", e.Records).

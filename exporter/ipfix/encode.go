@@ -13,7 +13,6 @@ const (
 	setHeaderLen  = 4
 	recordLenIPv4 = 88
 	recordLenIPv6 = 112
-	maxRecordLen  = recordLenIPv6 + 8
 )
 
 // vxlanSegment marks a layer2SegmentId as a VXLAN VNI: the IANA definition of the

@@ -75,6 +75,9 @@ func sampleRecord(i int) flow.Record {
 	return r
 }
 
+// maxRecordLen is the longest data record of any template: IPv6 in VXLAN.
+const maxRecordLen = recordLenIPv6 + 8
+
 func sampleRecords(n int) []flow.Record {
 	rs := make([]flow.Record, n)
 	for i := range rs {

@@ -224,9 +224,10 @@ func checkNfdumpFlow(t *testing.T, f map[string]string, r *flow.Record, withTime
 }
 
 // TestNfcapdReceivesUDPExport sends a burst over UDP to nfcapd and reads it back
-// with nfdump, tunnel templates included (nfdump keeps no tunnel ID). nfdump 1.7 does not read flowStartMicroseconds, so it checks times
-// only in the millisecond layout; it must still take the microsecond layout without
-// a sequence error or a bad packet.
+// with nfdump, tunnel templates included (nfdump keeps no tunnel ID). nfdump 1.7
+// does not read flowStartMicroseconds, so it checks times only in the millisecond
+// layout; it must still take the microsecond layout without a sequence error or a
+// bad packet.
 func TestNfcapdReceivesUDPExport(t *testing.T) {
 	requireTool(t, "nfcapd")
 	requireTool(t, "nfdump")

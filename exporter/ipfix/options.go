@@ -24,8 +24,8 @@ const (
 	DefaultCloseTimeout    = 5 * time.Second
 )
 
-// minMessage is the smallest message length that still holds the templates and one
-// IPv6 data record.
+// minMessage is the smallest message length that still holds the plain templates and
+// one data record of any template; the tunnel templates need more, which New checks.
 const minMessage = 512
 
 // Options configures an Exporter. Every zero field takes the default named beside it.
@@ -53,7 +53,9 @@ type Options struct {
 	// Tunnels adds templates for flows decapsulated from GRE and VXLAN, which carry
 	// the tunnel's ID: greKey (296) or layer2SegmentId (351, the VNI with 0x01 in its
 	// top byte). Without it such flows go out in the plain templates, the tunnel
-	// left out. The templates then need an MTU of at least 636. Default false.
+	// left out. The templates then need an MTU of at least 636. A GRE header without
+	// a key gives greKey 0, which a collector cannot tell from a key of 0 (nor can
+	// the flow key). Default false.
 	Tunnels bool
 
 	// TemplateRefresh is how often, on UDP, the templates are sent again, so that a

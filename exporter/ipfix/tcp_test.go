@@ -1,6 +1,7 @@
 package ipfix
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flowprobe/flowprobe/probe/flow"
 )
 
 // tcpCollector accepts IPFIX sessions and keeps the bytes of each.
@@ -123,8 +126,8 @@ func waitFor(t *testing.T, e *Exporter, what string, cond func(Stats) bool) {
 }
 
 // TestTCPCollectorRestart kills the collector mid-export and starts it again: the
-// exporter must reconnect, send the templates first on the new session, deliver
-// what it buffered up to its bound, count what it dropped, and go on.
+// exporter must reconnect, send the templates (the tunnel ones too) first on the new
+// session, deliver what it buffered up to its bound, count what it dropped, and go on.
 func TestTCPCollectorRestart(t *testing.T) {
 	records := sampleRecords(330)
 	first, outage, after := records[:50], records[50:300], records[300:]
@@ -132,7 +135,7 @@ func TestTCPCollectorRestart(t *testing.T) {
 	col1 := newTCPCollector(t, "127.0.0.1:0")
 	addr := col1.ln.Addr().String()
 	e, err := New(Options{Address: addr, Transport: TCP, ObservationDomainID: 11,
-		BufferRecords: 100, ReconnectMin: 10 * time.Millisecond,
+		Tunnels: true, BufferRecords: 100, ReconnectMin: 10 * time.Millisecond,
 		ReconnectMax: 50 * time.Millisecond, CloseTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -181,16 +184,59 @@ func TestTCPCollectorRestart(t *testing.T) {
 		want  int
 	}{{col1.session(0), len(first)}, {col2.session(0), buffered + len(after)}} {
 		msgs, err := decodeStream(s.bytes, map[uint16][]templateField{})
-		if err != nil || len(msgs) == 0 || len(msgs[0].templates) != 2 || msgs[0].seq != 0 {
-			t.Fatalf("session %d does not open with both templates at sequence 0: %v", i, err)
+		if err != nil || len(msgs) == 0 || len(msgs[0].templates) != 6 || msgs[0].seq != 0 {
+			t.Fatalf("session %d does not open with the six templates at sequence 0: %v",
+				i, err)
 		}
 	}
 	if _, err := exec.LookPath("ipfixDump"); err != nil {
 		t.Skipf("ipfixDump is not installed, sessions checked without it: %v", err)
 	}
-	checkDump(t, ipfixDump(t, col1.session(0)), 11, first, encoding{})
-	resent := append(append(records[:0:0], outage[:buffered]...), after...)
-	checkDump(t, ipfixDump(t, col2.session(0)), 11, resent, encoding{})
+	checkDump(t, ipfixDump(t, col1.session(0)), 11, first, encoding{tunnels: true})
+	resent := keptInOrder(t, col2.session(0), outage, buffered)
+	checkDump(t, ipfixDump(t, col2.session(0)), 11, append(resent, after...),
+		encoding{tunnels: true})
+}
+
+// keptInOrder returns the records of outage that stream, a session after an outage,
+// carries before anything else: n of them, in their order. Which ones the buffer
+// kept depends on how many records each message held, as a full buffer refuses a
+// whole message, so they are found by source address and port, which tell the
+// sample records apart.
+func keptInOrder(t *testing.T, stream []byte, outage []flow.Record, n int) []flow.Record {
+	t.Helper()
+	msgs, err := decodeStream(stream, map[uint16][]templateField{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []flow.Record
+	next := 0
+	for _, m := range msgs {
+		for _, rec := range m.records {
+			if len(kept) == n {
+				return kept
+			}
+			src := rec[fieldKey{0, 8}]
+			if src == nil {
+				src = rec[fieldKey{0, 27}]
+			}
+			port := uint16(readUint(rec, 0, 7))
+			for next < len(outage) && (outage[next].SrcPort != port ||
+				!bytes.Equal(outage[next].SrcIP().AsSlice(), src)) {
+				next++
+			}
+			if next == len(outage) {
+				t.Fatalf("record %d after the outage is none of the outage's, or out of"+
+					" order", len(kept))
+			}
+			kept = append(kept, outage[next])
+			next++
+		}
+	}
+	if len(kept) != n {
+		t.Fatalf("%d records of the outage resent, want %d", len(kept), n)
+	}
+	return kept
 }
 
 // TestTCPBufferBound exports to a port nobody listens on: records beyond the bound

@@ -31,17 +31,17 @@ type encoding struct {
 // templateOf returns the template of a record of IP version 6 (or not) found in
 // tunnel: its ID and its data record length.
 func templateOf(ipv6 bool, tunnel flow.TunnelType) (uint16, int) {
-	id, n := TemplateIPv4, recordLenIPv4
+	plain, gre, vxlan, n := TemplateIPv4, TemplateIPv4GRE, TemplateIPv4VXLAN, recordLenIPv4
 	if ipv6 {
-		id, n = TemplateIPv6, recordLenIPv6
+		plain, gre, vxlan, n = TemplateIPv6, TemplateIPv6GRE, TemplateIPv6VXLAN, recordLenIPv6
 	}
 	switch tunnel {
 	case flow.TunnelGRE:
-		return id + 2, n + 4
+		return gre, n + 4 // greKey
 	case flow.TunnelVXLAN:
-		return id + 4, n + 8
+		return vxlan, n + 8 // layer2SegmentId
 	}
-	return id, n
+	return plain, n
 }
 
 // ReversePEN is the private enterprise number of RFC 5103 reverse elements.

@@ -198,7 +198,7 @@ func TestTsharkDecodesTCPExport(t *testing.T) {
 	records := sampleRecords(400)
 	col := newTCPCollector(t, "127.0.0.1:0")
 	e, err := New(Options{Address: col.ln.Addr().String(), Transport: TCP,
-		ObservationDomainID: 12})
+		ObservationDomainID: 12, Tunnels: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,5 +222,5 @@ func TestTsharkDecodesTCPExport(t *testing.T) {
 	}
 	pcap := tempPath(t, "export-tcp.pcap")
 	writePcapTCP(t, pcap, 4739, col.session(0))
-	checkTshark(t, pcap, "tcp.port==4739,cflow", raw, 12, records, encoding{})
+	checkTshark(t, pcap, "tcp.port==4739,cflow", raw, 12, records, encoding{tunnels: true})
 }

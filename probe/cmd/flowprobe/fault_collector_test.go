@@ -31,8 +31,10 @@ type ipfixCollector struct {
 	packets   uint64 // packetDeltaCount of both directions, summed over the records
 	sessions  int    // TCP connections accepted
 	templates int    // template sets received
-	faults    []string
-	udpTmpl   map[uint16]ipfixTemplate
+	// byTemplate counts the data records of each template ID.
+	byTemplate map[uint16]uint64
+	faults     []string
+	udpTmpl    map[uint16]ipfixTemplate
 
 	ln    net.Listener
 	pc    net.PacketConn
@@ -179,6 +181,10 @@ func (c *ipfixCollector) message(msg []byte, tmpl map[uint16]ipfixTemplate) int 
 			}
 			for ; len(body) >= t.length; body = body[t.length:] {
 				records++
+				if c.byTemplate == nil {
+					c.byTemplate = map[uint16]uint64{}
+				}
+				c.byTemplate[id]++
 				for _, f := range t.packets {
 					c.packets += uintBE(body[f.offset : f.offset+f.length])
 				}

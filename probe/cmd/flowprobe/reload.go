@@ -37,6 +37,9 @@ func (r *reloader) reload() {
 		r.log.Warn().Strs("keys", keys).Msg("reload: these changes wait for a restart")
 	}
 
+	// Decapsulation waits for a restart, and the outputs must describe what the
+	// running parser does: IPFIX has templates for tunnels only while it decapsulates.
+	next.decap = r.cur.decap
 	if !sameOutputs(r.cur, next) {
 		if err := r.swapOutputs(next); err != nil {
 			r.log.Error().Err(err).Msg("reload: outputs not changed")

@@ -21,6 +21,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
+	"github.com/flowprobe/flowprobe/exporter/ipfix"
 	"github.com/flowprobe/flowprobe/trapout"
 	"github.com/flowprobe/flowprobe/trapout/ifc"
 )
@@ -363,5 +364,57 @@ func TestReloadKeepsTRAPClients(t *testing.T) {
 	data, err := os.ReadFile(csv)
 	if err != nil || len(readCSV(t, string(data))) == 0 {
 		t.Errorf("the output added by the reload wrote nothing (%v)", err)
+	}
+}
+
+// TestReloadKeepsTunnelTemplates starts with decapsulation on and an IPFIX output, then
+// reloads a file that turns decapsulation off, which waits for a restart, and changes
+// the IPFIX time elements, which reopens the output at once. The parser still
+// decapsulates, so the reopened output must still send VXLAN flows in the VXLAN
+// template (260) with their segment, not in the plain one.
+func TestReloadKeepsTunnelTemplates(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := serveTCP(ln)
+	defer col.stop()
+	fifo := filepath.Join(dir, "trace.pcap")
+	conf := filepath.Join(dir, "flowprobe.yaml")
+	writeConf := func(decap, ms bool) {
+		body := fmt.Sprintf("input: {trace: %s}\noutputs: {ipfix: ['%s'], "+
+			"ipfix_milliseconds: %t}\ncache: {decapsulate: %t}\n"+
+			"log: {level: info, format: json}\n", fifo, ln.Addr(), ms, decap)
+		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeConf(true, false)
+	run := startOnFIFO(t, fifo, "--config", conf)
+	writeFrames := func(at float64, vni uint32) {
+		data := pk{src: cli, dst: srv, proto: udp, vni: vni}.frame(t)
+		ts := traceStart.Add(time.Duration(at * float64(time.Second)))
+		ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(data), Length: len(data)}
+		if err := run.w.WritePacket(ci, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFrames(0, 100)
+	writeConf(false, true)
+	run.reload(t, "configuration applied")
+	writeFrames(1, 200)
+	run.finish(t)
+	col.stop()
+
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	if col.sessions != 2 || len(col.faults) > 0 {
+		t.Fatalf("%d IPFIX sessions (want 2: the output reopened), faults %v",
+			col.sessions, col.faults)
+	}
+	if col.byTemplate[ipfix.TemplateIPv4VXLAN] != 2 || col.records != 2 {
+		t.Fatalf("records by template %v, want both VXLAN flows in template %d",
+			col.byTemplate, ipfix.TemplateIPv4VXLAN)
 	}
 }

@@ -147,10 +147,10 @@ func (s *Source) LinkType() capture.LinkType { return s.linkType }
 
 // Run delivers frames to handlers[w] from worker w until ctx is cancelled or Close is
 // called, and returns nil then. Each worker sleeps in poll while its ring is empty and
-// calls Tick with the wall-clock time at least every TickInterval. Frame.Data points
-// into the ring and is only valid during HandleFrame. Run may be called again after
-// it returned, but not while another Run is active; frames that arrive in between
-// wait in the rings.
+// calls Tick at least every TickInterval, with the wall-clock time, or with the last
+// frame's time while blocks wait in its ring. Frame.Data points into the ring and is
+// only valid during HandleFrame. Run may be called again after it returned, but not
+// while another Run is active; frames that arrive in between wait in the rings.
 func (s *Source) Run(ctx context.Context, handlers []capture.Handler) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -32,8 +32,10 @@ type Handler interface {
 	// HandleFrame processes one frame; it must not keep f or f.Data after returning.
 	HandleFrame(f *Frame)
 	// Tick tells the handler the current time (Unix nanoseconds): packet time for
-	// trace files, wall-clock time for live sources. Live sources call it at least
-	// once a second even when no frame arrives, so idle flows expire on time.
+	// trace files, wall-clock time for live sources, or the time of the last frame
+	// handed over while a live source is behind. It may go back, as packet time
+	// does. Live sources call it at least once a second even when no frame arrives,
+	// so idle flows expire on time.
 	Tick(now int64)
 }
 

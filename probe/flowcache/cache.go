@@ -74,9 +74,11 @@ type Cache struct {
 	// before the first, the earliest time, by which no flow is due.
 	now   int64
 	stats Stats
-	// farBack counts the packet times in a row earlier than now by more than the
-	// inactive timeout; see restartClock.
-	farBack int
+	// farBack counts the times in a row that are earlier than now by more than the
+	// inactive timeout, a tick's only when later than the time before it;
+	// farBackAt is the last of them. See restartClock.
+	farBack   int
+	farBackAt int64
 
 	// hashes holds UpdateBatch's hashes of the packets between the one it accounts
 	// and the last one it prefetched for.
@@ -123,7 +125,11 @@ func (c *Cache) Update(p *flow.Packet) { c.update(p, hashKey(&p.Key)) }
 func (c *Cache) update(p *flow.Packet, h uint64) {
 	c.stats.Packets++
 	if !c.cfg.ExternalClock {
-		c.advance(p.Timestamp)
+		c.advance(p.Timestamp, false)
+		if c.farBack > 0 {
+			c.exportStrayPacket(p)
+			return
+		}
 	}
 
 	slot, reverse := c.lookup(&p.Key, h, p.TCPFlags)
@@ -290,8 +296,40 @@ func (c *Cache) evict(slot int) {
 func (c *Cache) release(slot int, reason flow.EndReason) {
 	c.tags[slot] = 0
 	c.stats.Active--
+	c.queue(&c.slots[slot].rec, reason)
+}
+
+// exportStrayPacket exports p, whose time is far back and not yet believed, as a
+// record of its own; see exportStray. It is kept out of update, whose frame would
+// otherwise grow by a record for every packet.
+//
+//go:noinline
+func (c *Cache) exportStrayPacket(p *flow.Packet) {
+	c.exportStray(&flow.Record{Key: p.Key, SrcMAC: p.SrcMAC, DstMAC: p.DstMAC,
+		Packets: 1, Bytes: uint64(p.IPBytes), TCPFlags: p.TCPFlags,
+		ICMPTypeCode: p.ICMPTypeCode, TimeFirst: p.Timestamp, TimeLast: p.Timestamp,
+		IfIndex: p.IfIndex, Direction: p.Direction, Tunnel: p.Tunnel})
+}
+
+// exportStray exports r, made of a packet or part whose time is far back and not yet
+// believed (see restartClock), as a record of its own: joining the open flow of its
+// key would stretch that flow's times to the stray's and end it.
+func (c *Cache) exportStray(r *flow.Record) {
+	c.stats.Created++
+	reason := flow.EndIdle
+	switch {
+	case (r.TCPFlags|r.TCPFlagsRev)&(flow.TCPFin|flow.TCPRst) != 0:
+		reason = flow.EndOfFlow
+	case r.TimeLast+c.inactiveNs > r.TimeFirst+c.activeNs: // as expire judges
+		reason = flow.EndActive
+	}
+	c.queue(r, reason)
+}
+
+// queue adds a copy of r to the records for the sink, with the given end reason.
+func (c *Cache) queue(r *flow.Record, reason flow.EndReason) {
 	c.stats.Ended[reason]++
-	c.out = append(c.out, c.slots[slot].rec)
+	c.out = append(c.out, *r)
 	c.out[len(c.out)-1].EndReason = reason
 	if len(c.out) >= c.cfg.BatchSize {
 		c.emit()

@@ -32,7 +32,11 @@
 //
 // Time that goes back by more than InactiveTimeout is taken for a clock set back (a
 // step of the system clock, traces joined out of order): every flow ends as at Flush
-// and the clock starts again from the earlier time (Stats.ClockSetBack).
+// and the clock starts again from the earlier time (Stats.ClockSetBack). With packet
+// time, one such time could be a bad timestamp: the set back is believed only when a
+// second time that far back follows it (a tick only when later than the first), and
+// the packet or part of the first makes a record of its own. A tick of an
+// ExternalClock is believed at once.
 //
 // Memory: every slot holds a flow.Record (160 bytes on 64-bit) and an 8-byte
 // deadline, padded to 192 bytes so that slots do not straddle cache lines, plus a

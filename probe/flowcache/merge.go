@@ -13,7 +13,11 @@ import "github.com/flowprobe/flowprobe/probe/flow"
 func (c *Cache) Merge(agg *flow.Record) {
 	c.stats.Merged++
 	if !c.cfg.ExternalClock {
-		c.advance(agg.TimeLast)
+		c.advance(agg.TimeLast, false)
+		if c.farBack > 0 {
+			c.exportStray(agg)
+			return
+		}
 	}
 
 	flags := agg.TCPFlags | agg.TCPFlagsRev

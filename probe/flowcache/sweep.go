@@ -33,9 +33,10 @@ func (w *sweeper) init(buckets int, periodNs int64) {
 	w.maxLag = coarseSpan - int64(slices)*w.stepNs
 }
 
-// advance moves the cache's clock to now and runs the sweep slices that are due. A
-// jump in time of more than one pass runs one full pass, not many.
-func (c *Cache) advance(now int64) {
+// advance moves the cache's clock to now, a tick's time or else a packet's or part's,
+// and runs the sweep slices that are due. A jump in time of more than one pass runs
+// one full pass, not many.
+func (c *Cache) advance(now int64, tick bool) {
 	w := &c.sweep
 	if !w.started {
 		w.started = true
@@ -51,7 +52,12 @@ func (c *Cache) advance(now int64) {
 	if now < c.now && uint64(c.now)-uint64(now) > uint64(c.inactiveNs) {
 		// Set back, or one stray time: with times from packets, a set back is taken
 		// only when a second time in a row says so.
-		c.farBack++
+		// A tick no later than the time before it (one claiming a stray packet's
+		// own time, as a live source behind its ring does) says nothing new.
+		if !tick || c.farBack == 0 || now > c.farBackAt {
+			c.farBack++
+			c.farBackAt = now
+		}
 		if c.cfg.ExternalClock || c.farBack > 1 {
 			c.restartClock(now)
 		}
@@ -95,8 +101,11 @@ const coarseSpan = (1<<15 - 3) * int64(time.Second)
 // out of order): measured on the old clock, every flow would be due at once and each
 // packet would make a record of its own until the new clock caught up. One packet that
 // far back among packets on the old clock is rather a stray, whose bad time should
-// cost one record, not every flow: so a set back needs two packet times in a row (or
-// one tick of an ExternalClock) to be believed.
+// cost one record, not every flow: so a set back needs two times in a row, a tick
+// among them later than the time before it (or one tick of an ExternalClock), to be
+// believed. A stray time far ahead is believed at once: the shortcoming is that one
+// such time ends every flow by its timeouts, and the packets after it then restart
+// the clock.
 func (c *Cache) restartClock(now int64) {
 	c.endAll()
 	c.stats.ClockSetBack++
@@ -125,9 +134,10 @@ func (c *Cache) sweepSlice(from, to int, now int64, precise bool) {
 // is due and hands any finished records to the sink, even a part batch, so that a
 // quiet link does not hold records back. Time does not move backwards: an earlier now
 // only flushes the batch, unless it is earlier by more than the inactive timeout,
-// which restarts the clock (see Stats.ClockSetBack).
+// which restarts the clock with an ExternalClock, and otherwise once a second, later
+// time that far back confirms it (see restartClock and Stats.ClockSetBack).
 func (c *Cache) Advance(now int64) {
-	c.advance(now)
+	c.advance(now, true)
 	c.emit()
 }
 

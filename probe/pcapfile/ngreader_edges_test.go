@@ -78,9 +78,10 @@ func TestPcapngErrorNamesTheBlock(t *testing.T) {
 	}
 }
 
-// TestTickNeverGoesBack reads times from both ends of the range an int64 of
-// nanoseconds holds: Tick must follow the first and never go back for the second.
-func TestTickNeverGoesBack(t *testing.T) {
+// TestTickAtExtremeTimes reads times from both ends of the range an int64 of
+// nanoseconds holds, where a subtraction would overflow: Tick must follow the jump
+// forwards, and the jump back must not tick an earlier time of its own.
+func TestTickAtExtremeTimes(t *testing.T) {
 	le := binary.LittleEndian
 	var w ngBuilder
 	w.section(le, 1)

@@ -1,6 +1,7 @@
 package xdpsource
 
 import (
+	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -21,4 +22,14 @@ func monoOffset() (int64, error) {
 	}
 	mid := (before.Nano() + after.Nano()) / 2
 	return wall - mid, nil
+}
+
+// monotonicNow returns CLOCK_MONOTONIC in nanoseconds, the clock of the kernel's
+// packet times.
+func monotonicNow() (int64, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0, fmt.Errorf("read clocks: %w", err)
+	}
+	return ts.Nano(), nil
 }

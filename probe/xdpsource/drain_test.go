@@ -1,10 +1,12 @@
 package xdpsource
 
 import (
+	"fmt"
 	"testing"
 	"time"
 	"unsafe"
 
+	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 
 	"github.com/flowprobe/flowprobe/bpf/xdpflow"
@@ -73,6 +75,11 @@ func TestMonoOffset(t *testing.T) {
 	}
 }
 
+// orderedMerger notes the order of the merges and of the step reports it is told of.
+type orderedMerger struct{ events []string }
+
+func (m *orderedMerger) Merge(*flow.Record) { m.events = append(m.events, "merge") }
+
 // TestDrainTellsOfClockStepBack checks that a drain which finds the wall clock set
 // back since the previous drain reports the step before it merges anything, so that
 // the flow cache learns of the new clock before any time of it arrives; and that a
@@ -84,23 +91,41 @@ func TestDrainTellsOfClockStepBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer objs.Close()
-	d, err := newDrainer(objs, &lastMerged{}, 1)
+	m := &orderedMerger{}
+	d, err := newDrainer(objs, m, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var steps []int64
-	stepped := func(step int64) { steps = append(steps, step) }
+	stepped := func(step int64) {
+		steps = append(steps, step)
+		m.events = append(m.events, "step")
+	}
+	count := func() {
+		t.Helper()
+		if _, err := objs.Program.Run(&ebpf.RunOptions{Data: udpFrame(1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	count()
 	if err := d.drainTables(stepped); err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 0 {
-		t.Fatalf("a steady clock reported steps %v", steps)
+	if len(steps) != 0 || len(m.events) != 1 {
+		t.Fatalf("a steady clock: steps %v, events %v; want no step and one merge",
+			steps, m.events)
 	}
+	m.events = nil
+	count()
 	d.offset += int64(time.Hour) // as if the wall clock were an hour ahead before
 	if err := d.drainTables(stepped); err != nil {
 		t.Fatal(err)
 	}
 	if len(steps) != 1 || time.Duration(-steps[0]-int64(time.Hour)).Abs() > time.Second {
 		t.Fatalf("a clock set back an hour reported steps %v", steps)
+	}
+	if fmt.Sprint(m.events) != "[step merge]" {
+		t.Errorf("events %v, want the step reported before the merge", m.events)
 	}
 }

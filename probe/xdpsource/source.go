@@ -186,12 +186,14 @@ func (s *Source) runAll(ctx context.Context, d *drainer, h capture.Handler,
 // loop merges ring buffer records as they come and drains the tables every
 // DrainInterval. It ticks the handler with the time of the latest drain, up to which
 // every packet has been handed over, after that drain and every tickInterval between
-// drains, so that finished flows leave and counters are published.
+// drains, so that finished flows leave and counters are published. A drain that finds
+// the wall clock set back first ticks the previous drain's time on the new clock.
 func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error {
 	var rec ringbuf.Record
 	next := time.Now().Add(s.opts.DrainInterval)
 	nextTick := time.Now().Add(tickInterval)
-	complete := s.attached // every packet before it has been handed over
+	// complete is a Unix time before which every packet has been handed over.
+	complete := s.attached.UnixNano()
 	for ctx.Err() == nil {
 		deadline := time.Now().Add(pollInterval)
 		if next.Before(deadline) {
@@ -214,15 +216,22 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 		now := time.Now()
 		drained := false
 		if !now.Before(next) {
+			// Read on the kernel's clock before the swap, this instant becomes the next
+			// complete time on the wall clock as the drain reads it, even when the
+			// wall clock is stepped in between.
+			mono, err := monotonicNow()
+			if err != nil {
+				return err
+			}
 			// The instant of the last complete time, on the stepped clock.
-			stepped := func(step int64) { h.Tick(complete.UnixNano() + step) }
+			stepped := func(step int64) { h.Tick(complete + step) }
 			if err := d.drainTables(stepped); err != nil {
 				return err
 			}
 			if _, err := s.drainRing(d, ringBatch); err != nil {
 				return err
 			}
-			complete = now
+			complete = mono + d.offset
 			if err := s.updateStats(d); err != nil {
 				return err
 			}
@@ -234,7 +243,7 @@ func (s *Source) loop(ctx context.Context, d *drainer, h capture.Handler) error 
 			}
 		}
 		if drained || !now.Before(nextTick) {
-			h.Tick(complete.UnixNano())
+			h.Tick(complete)
 			nextTick = now.Add(tickInterval)
 		}
 	}

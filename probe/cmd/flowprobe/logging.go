@@ -62,7 +62,8 @@ func logSummary(log *zerolog.Logger, st *engine.Stats) {
 	ev.Msg("finished")
 	if n := st.Cache.ClockSetBack; n > 0 {
 		log.Warn().Uint64("times", n).Msg("packet time went back by more than the" +
-			" inactive timeout; the flow caches that saw it ended their open flows there")
+			" inactive timeout and stayed there; the flow caches that saw it ended" +
+			" their open flows there")
 	}
 	for i, e := range st.Exporters {
 		log.Info().Int("output", i).Uint64("records", e.Records).

@@ -45,6 +45,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	log := newLogger(stderr, o)
+	// SIGHUP is taken from here on, before "started" tells a supervisor it may
+	// reload, so that an early one never kills the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	var reg *prometheus.Registry
 	if o.metrics != "" {
@@ -114,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	go logProgress(runCtx, &log, eng)
 	go watchOutputs(runCtx, &log, outputs)
 	rl := &reloader{args: args, cur: o, eng: eng, outputs: outputs, log: &log}
-	go handleReloads(runCtx, rl)
+	go handleReloads(runCtx, rl, hup)
 
 	runErr := eng.Run(ctx)
 	finished.Store(true)
@@ -125,12 +130,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitCode(&log, runErr, &st, outputs.metrics())
 }
 
-// handleReloads rereads the configuration at every SIGHUP until ctx ends. SIGHUP is
-// taken even without a configuration file, so that it never kills the process.
-func handleReloads(ctx context.Context, r *reloader) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+// handleReloads rereads the configuration at every SIGHUP received on hup until ctx
+// ends. SIGHUP is taken even without a configuration file, so that it never kills
+// the process.
+func handleReloads(ctx context.Context, r *reloader, hup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():

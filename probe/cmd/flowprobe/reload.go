@@ -37,9 +37,10 @@ func (r *reloader) reload() {
 		r.log.Warn().Strs("keys", keys).Msg("reload: these changes wait for a restart")
 	}
 
-	// Decapsulation waits for a restart, and the outputs must describe what the
-	// running parser does: IPFIX has templates for tunnels only while it decapsulates.
-	next.decap = r.cur.decap
+	// The input and decapsulation wait for a restart, and the outputs must suit what
+	// runs: IPFIX has templates for tunnels only while the parser decapsulates, and
+	// TRAP outputs wait for a slow client only on a trace.
+	next.decap, next.trace = r.cur.decap, r.cur.trace
 	if !sameOutputs(r.cur, next) {
 		if err := r.swapOutputs(next); err != nil {
 			r.log.Error().Err(err).Msg("reload: outputs not changed")

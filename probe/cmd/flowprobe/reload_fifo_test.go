@@ -301,18 +301,20 @@ func TestReload(t *testing.T) {
 
 // TestReloadKeepsTRAPClients reloads a configuration that adds an output next to an
 // unchanged TRAP socket output, and checks that the NEMEA client connected before
-// the reload keeps its connection and receives every flow, then the end of data.
+// the reload keeps its connection and receives every flow, then the end of data. The
+// reloaded file also names another input, which waits for a restart: the TRAP output
+// must go on as an output of the running trace, which waits for its clients.
 func TestReloadKeepsTRAPClients(t *testing.T) {
 	dir := t.TempDir()
 	name := fmt.Sprintf("flowprobe-reload-%d", os.Getpid())
 	t.Cleanup(func() { os.Remove(ifc.SocketPath(name)) })
 	conf := filepath.Join(dir, "flowprobe.yaml")
+	fifo := filepath.Join(dir, "trace.pcap")
 	base := "outputs:\n  trap: [u:" + name + "]\n"
-	if err := os.WriteFile(conf, []byte(base), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte("input: {trace: "+fifo+"}\n"+base), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fifo := filepath.Join(dir, "trace.pcap")
-	run := startOnFIFO(t, fifo, "--config", conf, "-r", fifo, "-v")
+	run := startOnFIFO(t, fifo, "--config", conf, "-v")
 
 	client, err := trapout.Open("u:"+name, 1, 0)
 	if err != nil {
@@ -343,7 +345,8 @@ func TestReloadKeepsTRAPClients(t *testing.T) {
 	const n = 2000
 	writePackets(t, run.w, flowPackets(1000, n, 0, 0.01, 0, 0.1))
 	csv := filepath.Join(dir, "f.csv")
-	if err := os.WriteFile(conf, []byte(base+"  text: [csv:"+csv+"]\n"), 0o644); err != nil {
+	next := "input: {interface: lo}\n" + base + "  text: [csv:" + csv + "]\n"
+	if err := os.WriteFile(conf, []byte(next), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	run.reload(t, "configuration applied")

@@ -18,7 +18,7 @@ type Sink func(batch []flow.Record) []flow.Record
 type Stats struct {
 	Packets uint64 // packets given to Update
 	Merged  uint64 // partial flows given to Merge
-	Created uint64 // flow records opened
+	Created uint64 // flow records opened, a stray's record of its own included
 	Active  int    // flows in the cache now
 	// ClockSetBack counts the times the clock was found set back, by more than the
 	// inactive timeout, and restarted: every flow then ended as at Flush.
@@ -37,11 +37,15 @@ type slot struct {
 	// inactive and active timeouts and, once closing, its FIN wait.
 	deadline int64
 	rec      flow.Record
-	_        [slotPad]byte
+	// closeAt is when a closing TCP flow ends by its RST or FIN wait, whatever the
+	// timeouts; it is read only once rec.EndReason is EndOfFlow. It lies past the
+	// lines a packet touches: only a FIN, a RST and SetTimeouts use it.
+	closeAt int64
+	_       [slotPad]byte
 }
 
 // slotPad rounds a slot up to a multiple of 64 bytes.
-const slotPad = (64 - (8+unsafe.Sizeof(flow.Record{}))%64) % 64
+const slotPad = (64 - (16+unsafe.Sizeof(flow.Record{}))%64) % 64
 
 // hotBytes is how much of a slot a packet of a known flow reads and writes: up to the
 // end of the record's IfIndex, the last field before the MACs and the tunnel. The line
@@ -118,7 +122,9 @@ func (c *Cache) Config() Config { return c.cfg }
 // Stats returns the counters so far.
 func (c *Cache) Stats() Stats { return c.stats }
 
-// Update accounts one packet to its flow, opening a flow when there is none.
+// Update accounts one packet to its flow, opening a flow when there is none. A packet
+// far behind the clock that does not set it back (see restartClock) makes a record
+// of its own instead.
 func (c *Cache) Update(p *flow.Packet) { c.update(p, hashKey(&p.Key)) }
 
 // update is Update with the hash of p's key already computed.
@@ -130,6 +136,9 @@ func (c *Cache) update(p *flow.Packet, h uint64) {
 			c.exportStrayPacket(p)
 			return
 		}
+	} else if c.farBehindClock(p.Timestamp) {
+		c.exportStrayPacket(p)
+		return
 	}
 
 	slot, reverse := c.lookup(&p.Key, h, p.TCPFlags)
@@ -223,8 +232,8 @@ func (c *Cache) open(k *flow.Key, h uint64, ts int64) int {
 }
 
 // touch extends the flow times of slot to cover first..last and moves its deadline;
-// a flow that is due by the cache clock (a packet far older than the newest seen)
-// leaves at once.
+// a flow that is due by the cache clock (a late packet of a flow that reached its
+// active timeout or FIN wait meanwhile, say) leaves at once.
 func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 	r := &c.slots[slot].rec
 	r.TimeFirst = min(r.TimeFirst, first)
@@ -234,9 +243,11 @@ func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 	switch {
 	case tcpFlags&flow.TCPRst != 0:
 		deadline = last
+		c.slots[slot].closeAt = last
 		r.EndReason = flow.EndOfFlow
 	case tcpFlags&flow.TCPFin != 0 && r.EndReason != flow.EndOfFlow:
-		deadline = min(deadline, last+c.finWaitNs)
+		c.slots[slot].closeAt = last + c.finWaitNs
+		deadline = min(deadline, c.slots[slot].closeAt)
 		r.EndReason = flow.EndOfFlow
 	case r.EndReason == flow.EndOfFlow:
 		deadline = min(deadline, c.slots[slot].deadline)
@@ -297,6 +308,14 @@ func (c *Cache) release(slot int, reason flow.EndReason) {
 	c.tags[slot] = 0
 	c.stats.Active--
 	c.queue(&c.slots[slot].rec, reason)
+}
+
+// farBehindClock reports whether t, a packet's or part's time under an ExternalClock,
+// is earlier than the clock by more than the inactive timeout: such data cannot be
+// late in the source's order, which ticks only once everything before has been
+// handed over, so it is a stray and must not stretch the open flow of its key.
+func (c *Cache) farBehindClock(t int64) bool {
+	return c.sweep.started && t < c.now && uint64(c.now)-uint64(t) > uint64(c.inactiveNs)
 }
 
 // exportStrayPacket exports p, whose time is far back and not yet believed, as a

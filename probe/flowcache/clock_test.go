@@ -299,3 +299,52 @@ func TestStrayTimeBack(t *testing.T) {
 			timeFirst: 36000, timeLast: 36001},
 	})
 }
+
+// TestExternalClockStrayLeavesOpenFlowAlone checks that with an ExternalClock, whose
+// ticks say everything before them was handed over, a packet or part far behind the
+// clock makes a record of its own and does not stretch the open flow of its key back.
+func TestExternalClockStrayLeavesOpenFlowAlone(t *testing.T) {
+	now := t0 + 36000*sec
+	for _, merge := range []bool{false, true} {
+		c, col := newCache(t, Config{ExternalClock: true})
+		c.Advance(now)
+		open := pkt(a, b, udp, now, 60, 0)
+		c.Update(&open)
+		if merge {
+			part := partial(a, b, 0, 0, 1, 0, 60, 0)
+			c.Merge(&part)
+		} else {
+			stray := pkt(a, b, udp, t0, 60, 0)
+			c.Update(&stray)
+		}
+		next := pkt(a, b, udp, now+sec, 60, 0)
+		c.Update(&next)
+		c.Flush()
+		check(t, col.records, []want{
+			{src: a, dst: b, packets: 1, bytes: 60, reason: flow.EndIdle},
+			{src: a, dst: b, packets: 2, bytes: 120, reason: flow.EndForced,
+				timeFirst: 36000, timeLast: 36001},
+		})
+	}
+}
+
+// TestUnrelatedStraysDoNotSetTheClockBack checks that two stray packets far back, but
+// far apart from each other, are two strays and not a set back.
+func TestUnrelatedStraysDoNotSetTheClockBack(t *testing.T) {
+	c, col := newCache(t, Config{})
+	for _, at := range []int64{36000, 0, 30000, 36001} {
+		p := pkt(a, b, udp, t0+at*sec, 60, 0)
+		c.Update(&p)
+	}
+	if n := c.Stats().ClockSetBack; n != 0 {
+		t.Errorf("two unrelated strays restarted the clock %d times", n)
+	}
+	c.Flush()
+	check(t, col.records, []want{
+		{src: a, dst: b, packets: 1, bytes: 60, reason: flow.EndIdle},
+		{src: a, dst: b, packets: 1, bytes: 60, reason: flow.EndIdle, timeFirst: 30000,
+			timeLast: 30000},
+		{src: a, dst: b, packets: 2, bytes: 120, reason: flow.EndForced, timeFirst: 36000,
+			timeLast: 36001},
+	})
+}

@@ -27,8 +27,8 @@
 // deadline even when no packet touches its bucket. The sweep reads only the dense
 // array of hash tags, where each flow's deadline is kept to the second, and opens a
 // flow's slot only when it may be due; that is why timeouts are limited to MaxTimeout
-// (4.5 hours). A late packet whose flow is due by the cache clock leaves the cache at
-// once, in a record of its own.
+// (4.5 hours). A late packet whose flow is due by the cache clock ends that flow at
+// once and starts a record of its own.
 //
 // Time that goes back by more than InactiveTimeout is taken for a clock set back (a
 // step of the system clock, traces joined out of order): every flow ends as at Flush
@@ -36,7 +36,8 @@
 // time, one such time could be a bad timestamp: the set back is believed only when a
 // second time that far back follows it (a tick only when later than the first), and
 // the packet or part of the first makes a record of its own. A tick of an
-// ExternalClock is believed at once.
+// ExternalClock is believed at once, and a packet or part that far behind it makes a
+// record of its own.
 //
 // Memory: every slot holds a flow.Record (160 bytes on 64-bit) and an 8-byte
 // deadline, padded to 192 bytes so that slots do not straddle cache lines, plus a

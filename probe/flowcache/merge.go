@@ -9,7 +9,8 @@ import "github.com/flowprobe/flowprobe/probe/flow"
 // opens one with its own addresses, MACs, interface and tunnel. A partial flow of the
 // reverse direction that began before the flow turns it round, so that the source is
 // the side of the earliest packet whatever order the parts come in. agg.EndReason is
-// ignored: timeouts and TCP end work as for packets, on agg.TimeLast.
+// ignored: timeouts and TCP end work as for packets, on agg.TimeLast, and a partial
+// flow far behind the clock that does not set it back is a record of its own.
 func (c *Cache) Merge(agg *flow.Record) {
 	c.stats.Merged++
 	if !c.cfg.ExternalClock {
@@ -18,6 +19,9 @@ func (c *Cache) Merge(agg *flow.Record) {
 			c.exportStray(agg)
 			return
 		}
+	} else if c.farBehindClock(agg.TimeLast) {
+		c.exportStray(agg)
+		return
 	}
 
 	flags := agg.TCPFlags | agg.TCPFlagsRev

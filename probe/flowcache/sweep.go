@@ -51,10 +51,13 @@ func (c *Cache) advance(now int64, tick bool) {
 	}
 	if now < c.now && uint64(c.now)-uint64(now) > uint64(c.inactiveNs) {
 		// Set back, or one stray time: with times from packets, a set back is taken
-		// only when a second time in a row says so.
-		// A tick no later than the time before it (one claiming a stray packet's
-		// own time, as a live source behind its ring does) says nothing new.
-		if !tick || c.farBack == 0 || now > c.farBackAt {
+		// only when a second time in a row agrees, within the inactive timeout, with
+		// the first. A tick no later than the time before it (one claiming a stray
+		// packet's own time, as a live source behind its ring does) says nothing new.
+		switch {
+		case c.farBack > 0 && !within(now, c.farBackAt, c.inactiveNs):
+			c.farBack, c.farBackAt = 1, now // another stray, unrelated to the first
+		case !tick || c.farBack == 0 || now > c.farBackAt:
 			c.farBack++
 			c.farBackAt = now
 		}
@@ -90,6 +93,14 @@ func (c *Cache) advance(now int64, tick bool) {
 	}
 }
 
+// within reports whether times a and b are at most d apart, without overflow.
+func within(a, b, d int64) bool {
+	if a < b {
+		a, b = b, a
+	}
+	return uint64(a)-uint64(b) <= uint64(d)
+}
+
 // coarseSpan is how far a flow may be overdue for the coarse seconds of its deadline
 // and of the time now to compare right: 2^15 s (see coarseSeconds) less the two
 // seconds that rounding both to whole seconds can add.
@@ -101,9 +112,9 @@ const coarseSpan = (1<<15 - 3) * int64(time.Second)
 // out of order): measured on the old clock, every flow would be due at once and each
 // packet would make a record of its own until the new clock caught up. One packet that
 // far back among packets on the old clock is rather a stray, whose bad time should
-// cost one record, not every flow: so a set back needs two times in a row, a tick
-// among them later than the time before it (or one tick of an ExternalClock), to be
-// believed. A stray time far ahead is believed at once: the shortcoming is that one
+// cost one record, not every flow: so a set back needs two times in a row, within
+// the inactive timeout of each other, the second later than the first if it is a
+// tick's (or one tick of an ExternalClock), to be believed. A stray time far ahead is believed at once: the shortcoming is that one
 // such time ends every flow by its timeouts, and the packets after it then restart
 // the clock.
 func (c *Cache) restartClock(now int64) {
@@ -134,8 +145,8 @@ func (c *Cache) sweepSlice(from, to int, now int64, precise bool) {
 // is due and hands any finished records to the sink, even a part batch, so that a
 // quiet link does not hold records back. Time does not move backwards: an earlier now
 // only flushes the batch, unless it is earlier by more than the inactive timeout,
-// which restarts the clock with an ExternalClock, and otherwise once a second, later
-// time that far back confirms it (see restartClock and Stats.ClockSetBack).
+// which restarts the clock with an ExternalClock, and otherwise once it confirms a
+// packet time that far back before it (see restartClock and Stats.ClockSetBack).
 func (c *Cache) Advance(now int64) {
 	c.advance(now, true)
 	c.emit()

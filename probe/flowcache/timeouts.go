@@ -59,7 +59,7 @@ func (c *Cache) rescheduleAll() {
 		r := &c.slots[s].rec
 		deadline := c.timeoutDeadline(r)
 		if r.EndReason == flow.EndOfFlow {
-			deadline = min(deadline, c.slots[s].deadline)
+			deadline = min(deadline, c.slots[s].closeAt)
 		}
 		c.setDeadline(s, deadline)
 		if deadline <= c.now {

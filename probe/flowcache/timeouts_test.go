@@ -95,3 +95,27 @@ func TestSetTimeoutsEndsDueFlowsAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestSetTimeoutsKeepsTheFINWait checks that a closing TCP flow whose FIN wait the
+// old active timeout cut short gets its whole FIN wait once the timeout is raised, so
+// that the peer's FIN still joins the biflow.
+func TestSetTimeoutsKeepsTheFINWait(t *testing.T) {
+	c, col := newCache(t, Config{ActiveTimeout: 60 * time.Second})
+	for _, p := range []flow.Packet{pkt(a, b, tcp, t0, 60, syn),
+		pkt(a, b, tcp, t0+20*sec, 60, ack), pkt(a, b, tcp, t0+40*sec, 60, ack),
+		pkt(a, b, tcp, t0+59*sec+sec/2, 60, fin)} {
+		c.Update(&p)
+	}
+	c.Advance(t0 + 59*sec + 6*sec/10) // the FIN wait would end at t0+60.5 s
+	if err := c.SetTimeouts(300*time.Second, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	reply := pkt(b, a, tcp, t0+60*sec+sec/5, 60, fin)
+	c.Update(&reply)
+	c.Flush()
+	if len(col.records) != 1 || col.records[0].Packets != 4 ||
+		col.records[0].PacketsRev != 1 {
+		t.Fatalf("%d records; want one biflow of 4 and 1 packets, the reply at t0+60.2 s"+
+			" within the FIN wait", len(col.records))
+	}
+}

@@ -40,6 +40,10 @@ type Outputs struct {
 	// TRAP lists TRAP output interfaces in libtrap syntax, such as "u:flows"
 	// (flag -i).
 	TRAP []string `yaml:"trap"`
+	// TRAPPlugins names ipfixprobe process plugins whose fields the TRAP records
+	// carry besides the basic template: vlan (VLAN_ID), icmp (L4_ICMP_TYPE_CODE)
+	// (flag -p).
+	TRAPPlugins []string `yaml:"trap_plugins"`
 	// TRAPEndOfData sends NEMEA's end-of-data message at exit (the inverse of
 	// flag --no-eof).
 	TRAPEndOfData bool `yaml:"trap_end_of_data"`

@@ -20,6 +20,7 @@ func TestExampleFileLoads(t *testing.T) {
 	want.Input.Interface = "eth0"
 	want.Outputs.IPFIX = []string{"127.0.0.1:4739"}
 	want.Outputs.TRAP = []string{}
+	want.Outputs.TRAPPlugins = []string{}
 	want.Outputs.Text = []string{}
 	want.Log.Level = "info"
 	want.Metrics.Address = "127.0.0.1:9090"

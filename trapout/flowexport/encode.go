@@ -10,6 +10,8 @@ import (
 // encode fills e.rec from r. Packet counters above 2^32-1 saturate, since the basic
 // template has 32-bit PACKETS fields. For ICMP and ICMPv6 the type and code go into
 // DST_PORT as type*256+code, where NEMEA detectors look for them; SRC_PORT stays 0.
+// The plugin fields, when the template has them, hold the VLAN ID and, for ICMP and
+// ICMPv6, the type and code again.
 func (e *Exporter) encode(r *flow.Record) {
 	t, rec, f := e.tmpl, e.rec, &e.f
 	t.SetIP(rec, f.dstIP, r.DstIP())
@@ -33,6 +35,16 @@ func (e *Exporter) encode(r *flow.Record) {
 	t.SetUint8(rec, f.proto, r.Protocol)
 	t.SetUint8(rec, f.flags, r.TCPFlags)
 	t.SetUint8(rec, f.flagsRev, r.TCPFlagsRev)
+	if f.vlan >= 0 {
+		t.SetUint16(rec, f.vlan, r.VLAN)
+	}
+	if f.icmp >= 0 {
+		var typeCode uint16
+		if r.Protocol == protoICMP || r.Protocol == protoICMPv6 {
+			typeCode = r.ICMPTypeCode
+		}
+		t.SetUint16(rec, f.icmp, typeCode)
+	}
 }
 
 const (

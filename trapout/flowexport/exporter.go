@@ -1,6 +1,7 @@
 // Package flowexport sends finished flows as UniRec records in the basic flow
 // template of ipfixprobe over any TRAP output interface, so NEMEA detectors can read
-// flowprobe's output as they read ipfixprobe's.
+// flowprobe's output as they read ipfixprobe's; the fields of ipfixprobe's vlan and
+// icmp plugins can be added (Options.Plugins).
 package flowexport
 
 import (
@@ -29,6 +30,10 @@ type Options struct {
 	// SendEOF sends the end-of-data marker at Close (ipfixprobe's eof option), which
 	// makes NEMEA receivers such as logger stop.
 	SendEOF bool
+	// Plugins names ipfixprobe process plugins whose fields are added to the basic
+	// template: "vlan" (uint16 VLAN_ID) and "icmp" (uint16 L4_ICMP_TYPE_CODE); see
+	// Plugins. Default none: the basic template alone.
+	Plugins []string
 	// Timeout is the output's send timeout unless its `-i` specifier gives one. The
 	// zero value is NO_WAIT: a socket output then skips containers a slow client has
 	// not read rather than stall the caller, which suits a live capture that must
@@ -63,17 +68,23 @@ func (e *LostError) Error() string { return e.Err.Error() }
 
 func (e *LostError) Unwrap() error { return e.Err }
 
-// fields holds the index of each field of Template.
+// fields holds the index of each field of the template; a plugin's field not in
+// it is -1.
 type fields struct {
 	dstIP, srcIP, bytes, bytesRev, link, first, last, dstMAC, srcMAC   int
 	packets, packetsRev, dstPort, srcPort, dir, proto, flags, flagsRev int
+	vlan, icmp                                                         int
 }
 
-// New sets the basic flow template and opts.Timeout on out (a timeout in out's
-// specifier wins) and returns an exporter that sends to it. The caller keeps owning
-// out's context.
+// New sets the basic flow template, with the fields of opts.Plugins, and
+// opts.Timeout on out (a timeout in out's specifier wins) and returns an exporter
+// that sends to it. The caller keeps owning out's context.
 func New(out *trapout.Output, opts Options) (*Exporter, error) {
-	tmpl, err := unirec.ParseTemplate(Template)
+	spec, err := TemplateWith(opts.Plugins)
+	if err != nil {
+		return nil, fmt.Errorf("flow exporter: %w", err)
+	}
+	tmpl, err := unirec.ParseTemplate(spec)
 	if err != nil {
 		return nil, fmt.Errorf("flow exporter: %w", err)
 	}
@@ -95,6 +106,7 @@ func New(out *trapout.Output, opts Options) (*Exporter, error) {
 			packets: ix("PACKETS"), packetsRev: ix("PACKETS_REV"),
 			dstPort: ix("DST_PORT"), srcPort: ix("SRC_PORT"), dir: ix("DIR_BIT_FIELD"),
 			proto: ix("PROTOCOL"), flags: ix("TCP_FLAGS"), flagsRev: ix("TCP_FLAGS_REV"),
+			vlan: ix("VLAN_ID"), icmp: ix("L4_ICMP_TYPE_CODE"),
 		},
 	}, nil
 }

@@ -22,6 +22,7 @@ func optionsFromConfig(c *config.Config) (*options, error) {
 		filter: in.Filter, promiscuous: in.Promiscuous,
 
 		trap:    slices.Clone(out.TRAP),
+		plugins: slices.Clone(out.TRAPPlugins),
 		ipfix:   slices.Clone(out.IPFIX),
 		udp:     out.IPFIXTransport == "udp",
 		ipfixMs: out.IPFIXMilliseconds,

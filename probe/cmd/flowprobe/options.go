@@ -13,6 +13,7 @@ import (
 	"github.com/flowprobe/flowprobe/exporter/text"
 	"github.com/flowprobe/flowprobe/probe/config"
 	"github.com/flowprobe/flowprobe/probe/flowcache"
+	"github.com/flowprobe/flowprobe/trapout/flowexport"
 )
 
 // options is the parsed command line.
@@ -23,6 +24,7 @@ type options struct {
 	xdpFirst                   uint32 // --xdp-first-packets; xdpflow.RedirectAll for all
 
 	trap     []string
+	plugins  []string // ipfixprobe process plugins whose fields TRAP records carry
 	ipfix    []string
 	udp      bool
 	ipfixMs  bool
@@ -66,8 +68,9 @@ func usageError(format string, a ...any) error {
 // listFlag collects every use of a repeatable flag. The first use replaces what the
 // configuration file listed, later ones add to it.
 type listFlag struct {
-	list *[]string
-	set  bool
+	list  *[]string
+	set   bool
+	split bool // a value is a comma-separated list
 }
 
 func (l *listFlag) String() string {
@@ -81,7 +84,11 @@ func (l *listFlag) Set(s string) error {
 	if !l.set {
 		*l.list, l.set = nil, true
 	}
-	*l.list = append(*l.list, s)
+	if l.split {
+		*l.list = append(*l.list, strings.Split(s, ",")...)
+	} else {
+		*l.list = append(*l.list, s)
+	}
 	return nil
 }
 
@@ -148,6 +155,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.promiscuous, "promisc", o.promiscuous, "")
 	fs.Func("xdp-first-packets", "", func(v string) error { return parseXDPFirst(v, o) })
 	fs.Var(&listFlag{list: &o.trap}, "i", "")
+	fs.Var(&listFlag{list: &o.plugins, split: true}, "p", "")
 	fs.Var(&listFlag{list: &o.ipfix}, "x", "")
 	fs.BoolVar(&o.udp, "u", o.udp, "")
 	fs.BoolVar(&o.ipfixMs, "ipfix-ms", o.ipfixMs, "")
@@ -260,6 +268,11 @@ func checkOptions(o *options) error {
 		return usageError("-w %d: need at least one worker", o.workers)
 	case o.udp && len(o.ipfix) == 0:
 		return usageError("-u needs an IPFIX collector (-x HOST:PORT)")
+	case len(o.plugins) > 0 && len(o.trap) == 0:
+		return usageError("-p adds fields to TRAP records: it needs a TRAP output (-i IFC)")
+	}
+	if err := flowexport.CheckPlugins(o.plugins); err != nil {
+		return usageError("-p: %v", err)
 	}
 	if len(o.trap) == 0 && len(o.ipfix) == 0 && len(o.text) == 0 {
 		o.text = []textOutput{{format: text.Table}}

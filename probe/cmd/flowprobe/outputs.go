@@ -28,9 +28,11 @@ type outputSpec struct {
 func outputSpecs(o *options) []outputSpec {
 	var specs []outputSpec
 	for _, spec := range o.trap {
-		opts := flowexport.Options{SendEOF: !o.noEOF, Timeout: trapTimeout(o)}
+		opts := flowexport.Options{SendEOF: !o.noEOF, Timeout: trapTimeout(o),
+			Plugins: o.plugins}
 		specs = append(specs, outputSpec{name: "trap:" + spec,
-			key: fmt.Sprintf("trap:%s eof=%t timeout=%v", spec, opts.SendEOF, opts.Timeout),
+			key: fmt.Sprintf("trap:%s eof=%t timeout=%v plugins=%v", spec, opts.SendEOF,
+				opts.Timeout, opts.Plugins),
 			open: func(io.Writer) (flow.Exporter, metrics.Output, error) {
 				e, out, err := openTRAP(spec, opts)
 				if err != nil {

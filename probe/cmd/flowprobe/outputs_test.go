@@ -83,6 +83,54 @@ func TestTRAPFileOutput(t *testing.T) {
 	}
 }
 
+// TestTRAPPluginFields runs a trace of VLAN-tagged and ICMP flows with -p vlan,icmp
+// and reads the TRAP file back: each record carries its flow's VLAN ID in VLAN_ID and
+// the ICMP type and code in L4_ICMP_TYPE_CODE, besides the basic fields.
+func TestTRAPPluginFields(t *testing.T) {
+	trace := writeTrace(t, []pk{
+		{at: 0, src: cli, dst: srv, proto: udp, vlan: 10},
+		{at: 0.1, src: cli, dst: "198.18.0.2:0", proto: icmp, icmpType: 8, vlan: 20},
+	})
+	trapFile := filepath.Join(t.TempDir(), "flows.trapcap")
+	_, stderr, code := flowprobe(t, "-r", trace, "-p", "vlan,icmp", "-i", "f:"+trapFile)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	ctx, err := trapout.Open("f:"+trapFile, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Close()
+	in := ctx.Input(0)
+	in.SetRequired("uint16 VLAN_ID,uint16 L4_ICMP_TYPE_CODE,uint8 PROTOCOL")
+	var got []string
+	for {
+		rec, err := in.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var changed *trapout.FormatChangedError
+		if errors.As(err, &changed) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl, err := in.Template()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("proto %d vlan %d icmp %#x",
+			tmpl.Uint8(rec, tmpl.Index("PROTOCOL")), tmpl.Uint16(rec, tmpl.Index("VLAN_ID")),
+			tmpl.Uint16(rec, tmpl.Index("L4_ICMP_TYPE_CODE"))))
+	}
+	sort.Strings(got)
+	want := []string{"proto 1 vlan 20 icmp 0x800", "proto 17 vlan 10 icmp 0x0"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("records %v, want %v", got, want)
+	}
+}
+
 // TestIPFIXOutput sends the flows of a trace over IPFIX/UDP to a socket of the test,
 // stores the messages as an IPFIX file and has libfixbuf's ipfixDump, an independent
 // decoder, count the data records: one per flow of the CSV output of the same run.

@@ -45,6 +45,7 @@ func (r *reloader) reload() {
 		if err := r.swapOutputs(next); err != nil {
 			r.log.Error().Err(err).Msg("reload: outputs not changed")
 			next.trap, next.ipfix, next.text = r.cur.trap, r.cur.ipfix, r.cur.text
+			next.plugins = r.cur.plugins
 			next.udp, next.ipfixMs, next.odid = r.cur.udp, r.cur.ipfixMs, r.cur.odid
 			next.noEOF = r.cur.noEOF
 		}
@@ -64,6 +65,7 @@ func (r *reloader) reload() {
 	applied := *r.cur
 	applied.file = next.file
 	applied.trap, applied.ipfix, applied.text = next.trap, next.ipfix, next.text
+	applied.plugins = next.plugins
 	applied.udp, applied.ipfixMs, applied.odid = next.udp, next.ipfixMs, next.odid
 	applied.noEOF = next.noEOF
 	applied.active, applied.inactive, applied.finWait = next.active, next.inactive,
@@ -96,7 +98,8 @@ func (r *reloader) swapOutputs(next *options) error {
 
 // sameOutputs reports whether a and b send to the same outputs in the same way.
 func sameOutputs(a, b *options) bool {
-	return slices.Equal(a.trap, b.trap) && slices.Equal(a.ipfix, b.ipfix) &&
+	return slices.Equal(a.trap, b.trap) && slices.Equal(a.plugins, b.plugins) &&
+		slices.Equal(a.ipfix, b.ipfix) &&
 		slices.Equal(a.text, b.text) && a.udp == b.udp && a.ipfixMs == b.ipfixMs &&
 		a.odid == b.odid && a.noEOF == b.noEOF
 }

@@ -38,6 +38,8 @@ Outputs (any number, each may be repeated; a table on standard output when none)
                     without timeout= a socket output never waits for a slow client on a
                     live capture (NO_WAIT: what a client misses is counted lost, exit
                     code 4) and waits for it when reading a file (WAIT)
+  -p PLUGIN[,...]   add the fields of these ipfixprobe plugins to the TRAP records:
+                    vlan (uint16 VLAN_ID), icmp (uint16 L4_ICMP_TYPE_CODE)
   -x HOST:PORT      IPFIX collector, over TCP unless -u
   -u                send IPFIX over UDP
   --ipfix-ms        send millisecond flow times (152/153) instead of microseconds

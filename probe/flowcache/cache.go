@@ -130,13 +130,7 @@ func (c *Cache) Update(p *flow.Packet) { c.update(p, hashKey(&p.Key)) }
 // update is Update with the hash of p's key already computed.
 func (c *Cache) update(p *flow.Packet, h uint64) {
 	c.stats.Packets++
-	if !c.cfg.ExternalClock {
-		c.advance(p.Timestamp, false)
-		if c.farBack > 0 {
-			c.exportStrayPacket(p)
-			return
-		}
-	} else if c.farBehindClock(p.Timestamp) {
+	if c.arrive(p.Timestamp) {
 		c.exportStrayPacket(p)
 		return
 	}
@@ -308,6 +302,17 @@ func (c *Cache) release(slot int, reason flow.EndReason) {
 	c.tags[slot] = 0
 	c.stats.Active--
 	c.queue(&c.slots[slot].rec, reason)
+}
+
+// arrive moves the clock to t, the time of a packet or part, unless the clock is
+// external, and reports whether t is a stray: far behind the clock and not believed to
+// set it back (see restartClock), so that its data must make a record of its own.
+func (c *Cache) arrive(t int64) bool {
+	if !c.cfg.ExternalClock {
+		c.advance(t, false)
+		return c.farBack > 0
+	}
+	return c.farBehindClock(t)
 }
 
 // farBehindClock reports whether t, a packet's or part's time under an ExternalClock,

@@ -13,13 +13,7 @@ import "github.com/flowprobe/flowprobe/probe/flow"
 // flow far behind the clock that does not set it back is a record of its own.
 func (c *Cache) Merge(agg *flow.Record) {
 	c.stats.Merged++
-	if !c.cfg.ExternalClock {
-		c.advance(agg.TimeLast, false)
-		if c.farBack > 0 {
-			c.exportStray(agg)
-			return
-		}
-	} else if c.farBehindClock(agg.TimeLast) {
+	if c.arrive(agg.TimeLast) {
 		c.exportStray(agg)
 		return
 	}

@@ -9,9 +9,9 @@ import (
 
 // encode fills e.rec from r. Packet counters above 2^32-1 saturate, since the basic
 // template has 32-bit PACKETS fields. For ICMP and ICMPv6 the type and code go into
-// DST_PORT as type*256+code, where NEMEA detectors look for them; SRC_PORT stays 0.
-// The plugin fields, when the template has them, hold the VLAN ID and, for ICMP and
-// ICMPv6, the type and code again.
+// DST_PORT as type*256+code, where NEMEA detectors look for them without the icmp
+// plugin's L4_ICMP_TYPE_CODE; with that field they go there, and both ports stay 0,
+// as ipfixprobe sends them. VLAN_ID, when present, holds the flow key's VLAN ID.
 func (e *Exporter) encode(r *flow.Record) {
 	t, rec, f := e.tmpl, e.rec, &e.f
 	t.SetIP(rec, f.dstIP, r.DstIP())
@@ -25,8 +25,9 @@ func (e *Exporter) encode(r *flow.Record) {
 	t.SetMAC(rec, f.srcMAC, r.SrcMAC)
 	t.SetUint32(rec, f.packets, saturate32(r.Packets))
 	t.SetUint32(rec, f.packetsRev, saturate32(r.PacketsRev))
+	isICMP := r.Protocol == protoICMP || r.Protocol == protoICMPv6
 	dstPort := r.DstPort
-	if r.Protocol == protoICMP || r.Protocol == protoICMPv6 {
+	if isICMP && f.icmp < 0 {
 		dstPort = r.ICMPTypeCode
 	}
 	t.SetUint16(rec, f.dstPort, dstPort)
@@ -40,7 +41,7 @@ func (e *Exporter) encode(r *flow.Record) {
 	}
 	if f.icmp >= 0 {
 		var typeCode uint16
-		if r.Protocol == protoICMP || r.Protocol == protoICMPv6 {
+		if isICMP {
 			typeCode = r.ICMPTypeCode
 		}
 		t.SetUint16(rec, f.icmp, typeCode)

@@ -14,8 +14,9 @@ import (
 
 // TestPluginFields exports flows with the vlan and icmp plugins' fields to a trapcap
 // file and reads them back: the template is the basic one with VLAN_ID and
-// L4_ICMP_TYPE_CODE in UniRec's canonical order, every basic field is as without
-// plugins, and the plugin fields hold the flow's VLAN ID and ICMP type and code.
+// L4_ICMP_TYPE_CODE in UniRec's canonical order (104-byte records), every basic field
+// is as without plugins but DST_PORT of an ICMP flow, which stays 0 as in ipfixprobe,
+// and the plugin fields hold the flow's VLAN ID and ICMP type and code.
 func TestPluginFields(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "flows.trapcap")
 	e, err := Open("f:"+path, Options{LinkBitField: 1, DirBitField: 1,
@@ -58,6 +59,9 @@ func TestPluginFields(t *testing.T) {
 			i := len(got)
 			if i >= len(want) {
 				t.Fatalf("more records than the %d exported", len(want))
+			}
+			if len(rec) != 104 {
+				t.Fatalf("record of %d bytes, want 104", len(rec))
 			}
 			checkBasicFields(t, tmpl, rec, &want[i])
 			var r flow.Record

@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/flowprobe/flowprobe/probe/config"
 )
@@ -22,7 +23,7 @@ func optionsFromConfig(c *config.Config) (*options, error) {
 		filter: in.Filter, promiscuous: in.Promiscuous,
 
 		trap:    slices.Clone(out.TRAP),
-		plugins: slices.Clone(out.TRAPPlugins),
+		plugins: splitLists(out.TRAPPlugins),
 		ipfix:   slices.Clone(out.IPFIX),
 		udp:     out.IPFIXTransport == "udp",
 		ipfixMs: out.IPFIXMilliseconds,
@@ -48,4 +49,14 @@ func optionsFromConfig(c *config.Config) (*options, error) {
 		o.text = append(o.text, to)
 	}
 	return o, nil
+}
+
+// splitLists returns the items of lists, each of which may hold several separated by
+// commas, as -p takes them.
+func splitLists(lists []string) []string {
+	var items []string
+	for _, l := range lists {
+		items = append(items, strings.Split(l, ",")...)
+	}
+	return items
 }

@@ -269,11 +269,17 @@ func checkOptions(o *options) error {
 	case o.udp && len(o.ipfix) == 0:
 		return usageError("-u needs an IPFIX collector (-x HOST:PORT)")
 	case len(o.plugins) > 0 && len(o.trap) == 0:
-		return usageError("-p adds fields to TRAP records: it needs a TRAP output (-i IFC)")
+		return usageError("-p (trap_plugins) adds fields to TRAP records: it needs a " +
+			"TRAP output (-i IFC)")
 	}
 	if err := flowexport.CheckPlugins(o.plugins); err != nil {
-		return usageError("-p: %v", err)
+		return usageError("-p (trap_plugins): %v", err)
 	}
+	// The template depends on the set of plugins alone: "basic" adds nothing, and
+	// order and repeats change nothing.
+	o.plugins = slices.DeleteFunc(o.plugins, func(p string) bool { return p == "basic" })
+	slices.Sort(o.plugins)
+	o.plugins = slices.Compact(o.plugins)
 	if len(o.trap) == 0 && len(o.ipfix) == 0 && len(o.text) == 0 {
 		o.text = []textOutput{{format: text.Table}}
 	}

@@ -39,15 +39,16 @@ func (r *reloader) reload() {
 
 	// The input and decapsulation wait for a restart, and the outputs must suit what
 	// runs: IPFIX has templates for tunnels only while the parser decapsulates, and
-	// TRAP outputs wait for a slow client only on a trace.
+	// TRAP outputs wait for a slow client only on a trace. A TRAP output's template
+	// and end-of-data wait for a restart too: its interface stays open across a
+	// reload, since a second one on the same socket or file cannot open beside it.
 	next.decap, next.trace = r.cur.decap, r.cur.trace
+	next.plugins, next.noEOF = r.cur.plugins, r.cur.noEOF
 	if !sameOutputs(r.cur, next) {
 		if err := r.swapOutputs(next); err != nil {
 			r.log.Error().Err(err).Msg("reload: outputs not changed")
 			next.trap, next.ipfix, next.text = r.cur.trap, r.cur.ipfix, r.cur.text
-			next.plugins = r.cur.plugins
 			next.udp, next.ipfixMs, next.odid = r.cur.udp, r.cur.ipfixMs, r.cur.odid
-			next.noEOF = r.cur.noEOF
 		}
 	}
 	if next.active != r.cur.active || next.inactive != r.cur.inactive ||
@@ -65,9 +66,7 @@ func (r *reloader) reload() {
 	applied := *r.cur
 	applied.file = next.file
 	applied.trap, applied.ipfix, applied.text = next.trap, next.ipfix, next.text
-	applied.plugins = next.plugins
 	applied.udp, applied.ipfixMs, applied.odid = next.udp, next.ipfixMs, next.odid
-	applied.noEOF = next.noEOF
 	applied.active, applied.inactive, applied.finWait = next.active, next.inactive,
 		next.finWait
 	applied.logLevel, applied.verbosity = next.logLevel, next.verbosity
@@ -98,8 +97,7 @@ func (r *reloader) swapOutputs(next *options) error {
 
 // sameOutputs reports whether a and b send to the same outputs in the same way.
 func sameOutputs(a, b *options) bool {
-	return slices.Equal(a.trap, b.trap) && slices.Equal(a.plugins, b.plugins) &&
-		slices.Equal(a.ipfix, b.ipfix) &&
+	return slices.Equal(a.trap, b.trap) && slices.Equal(a.ipfix, b.ipfix) &&
 		slices.Equal(a.text, b.text) && a.udp == b.udp && a.ipfixMs == b.ipfixMs &&
 		a.odid == b.odid && a.noEOF == b.noEOF
 }

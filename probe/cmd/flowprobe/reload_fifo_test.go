@@ -23,6 +23,7 @@ import (
 
 	"github.com/flowprobe/flowprobe/exporter/ipfix"
 	"github.com/flowprobe/flowprobe/trapout"
+	"github.com/flowprobe/flowprobe/trapout/flowexport"
 	"github.com/flowprobe/flowprobe/trapout/ifc"
 )
 
@@ -302,8 +303,9 @@ func TestReload(t *testing.T) {
 // TestReloadKeepsTRAPClients reloads a configuration that adds an output next to an
 // unchanged TRAP socket output, and checks that the NEMEA client connected before
 // the reload keeps its connection and receives every flow, then the end of data. The
-// reloaded file also names another input, which waits for a restart: the TRAP output
-// must go on as an output of the running trace, which waits for its clients.
+// reloaded file also names another input, plugins and no end of data, which all wait
+// for a restart: the TRAP output must go on as it runs, with its template, its end of
+// data and its wait for clients as an output of a trace.
 func TestReloadKeepsTRAPClients(t *testing.T) {
 	dir := t.TempDir()
 	name := fmt.Sprintf("flowprobe-reload-%d", os.Getpid())
@@ -323,6 +325,7 @@ func TestReloadKeepsTRAPClients(t *testing.T) {
 	defer client.Close()
 	received := make(chan error, 1)
 	var records int
+	var formats []string
 	go func() {
 		in := client.Input(0)
 		for {
@@ -330,6 +333,7 @@ func TestReloadKeepsTRAPClients(t *testing.T) {
 			var changed *trapout.FormatChangedError
 			switch {
 			case errors.As(err, &changed):
+				formats = append(formats, changed.Template)
 			case errors.Is(err, io.EOF):
 				received <- nil
 				return
@@ -345,7 +349,8 @@ func TestReloadKeepsTRAPClients(t *testing.T) {
 	const n = 2000
 	writePackets(t, run.w, flowPackets(1000, n, 0, 0.01, 0, 0.1))
 	csv := filepath.Join(dir, "f.csv")
-	next := "input: {interface: lo}\n" + base + "  text: [csv:" + csv + "]\n"
+	next := "input: {interface: lo}\n" + base + "  text: [csv:" + csv + "]\n" +
+		"  trap_plugins: [vlan]\n  trap_end_of_data: false\n"
 	if err := os.WriteFile(conf, []byte(next), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -363,6 +368,15 @@ func TestReloadKeepsTRAPClients(t *testing.T) {
 	}
 	if records != 2*n {
 		t.Errorf("the TRAP client got %d records, want %d", records, 2*n)
+	}
+	if len(formats) != 1 || formats[0] != flowexport.Template {
+		t.Errorf("the TRAP client saw the formats %q, want the basic template alone",
+			formats)
+	}
+	for _, key := range []string{"outputs.trap_plugins", "outputs.trap_end_of_data"} {
+		if !strings.Contains(run.log.all.String(), key) {
+			t.Errorf("the reload did not say that %s waits for a restart", key)
+		}
 	}
 	data, err := os.ReadFile(csv)
 	if err != nil || len(readCSV(t, string(data))) == 0 {

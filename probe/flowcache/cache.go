@@ -38,8 +38,8 @@ type slot struct {
 	deadline int64
 	rec      flow.Record
 	// closeAt is when a closing TCP flow ends by its RST or FIN wait, whatever the
-	// timeouts; it is read only once rec.EndReason is EndOfFlow. It lies past the
-	// lines a packet touches: only a FIN, a RST and SetTimeouts use it.
+	// timeouts; it is set with rec.EndReason EndOfFlow and read only then. It lies
+	// past the two lines a packet of an open flow touches.
 	closeAt int64
 	_       [slotPad]byte
 }
@@ -244,7 +244,7 @@ func (c *Cache) touch(slot int, first, last int64, tcpFlags uint8) {
 		deadline = min(deadline, c.slots[slot].closeAt)
 		r.EndReason = flow.EndOfFlow
 	case r.EndReason == flow.EndOfFlow:
-		deadline = min(deadline, c.slots[slot].deadline)
+		deadline = min(deadline, c.slots[slot].closeAt)
 	}
 	c.setDeadline(slot, deadline)
 	if deadline <= c.now { // due already, by the cache clock
@@ -279,12 +279,17 @@ func (c *Cache) expire(slot int) {
 	r := &c.slots[slot].rec
 	reason := r.EndReason
 	if reason != flow.EndOfFlow {
-		reason = flow.EndActive
-		if r.TimeLast+c.inactiveNs <= r.TimeFirst+c.activeNs {
-			reason = flow.EndIdle
-		}
+		reason = c.timeoutReason(r)
 	}
 	c.release(slot, reason)
+}
+
+// timeoutReason is the timeout that r reaches first: EndIdle or EndActive.
+func (c *Cache) timeoutReason(r *flow.Record) flow.EndReason {
+	if r.TimeLast+c.inactiveNs <= r.TimeFirst+c.activeNs {
+		return flow.EndIdle
+	}
+	return flow.EndActive
 }
 
 // evict pushes out the flow in slot to make room: it leaves with its own reason when
@@ -312,22 +317,19 @@ func (c *Cache) arrive(t int64) bool {
 		c.advance(t, false)
 		return c.farBack > 0
 	}
-	return c.farBehindClock(t)
+	// An ExternalClock ticks only once everything before has been handed over, so
+	// data this far behind it cannot be late: it is a stray.
+	return c.farBehind(t)
 }
 
-// farBehindClock reports whether t, a packet's or part's time under an ExternalClock,
-// is earlier than the clock by more than the inactive timeout: such data cannot be
-// late in the source's order, which ticks only once everything before has been
-// handed over, so it is a stray and must not stretch the open flow of its key.
-func (c *Cache) farBehindClock(t int64) bool {
-	return c.sweep.started && t < c.now && uint64(c.now)-uint64(t) > uint64(c.inactiveNs)
+// farBehind reports whether t is earlier than the clock by more than the inactive
+// timeout. Before the first time the clock reads the earliest time, so nothing is.
+func (c *Cache) farBehind(t int64) bool {
+	return t < c.now && uint64(c.now)-uint64(t) > uint64(c.inactiveNs)
 }
 
 // exportStrayPacket exports p, whose time is far back and not yet believed, as a
-// record of its own; see exportStray. It is kept out of update, whose frame would
-// otherwise grow by a record for every packet.
-//
-//go:noinline
+// record of its own; see exportStray.
 func (c *Cache) exportStrayPacket(p *flow.Packet) {
 	c.exportStray(&flow.Record{Key: p.Key, SrcMAC: p.SrcMAC, DstMAC: p.DstMAC,
 		Packets: 1, Bytes: uint64(p.IPBytes), TCPFlags: p.TCPFlags,
@@ -340,12 +342,9 @@ func (c *Cache) exportStrayPacket(p *flow.Packet) {
 // key would stretch that flow's times to the stray's and end it.
 func (c *Cache) exportStray(r *flow.Record) {
 	c.stats.Created++
-	reason := flow.EndIdle
-	switch {
-	case (r.TCPFlags|r.TCPFlagsRev)&(flow.TCPFin|flow.TCPRst) != 0:
+	reason := c.timeoutReason(r)
+	if (r.TCPFlags|r.TCPFlagsRev)&(flow.TCPFin|flow.TCPRst) != 0 {
 		reason = flow.EndOfFlow
-	case r.TimeLast+c.inactiveNs > r.TimeFirst+c.activeNs: // as expire judges
-		reason = flow.EndActive
 	}
 	c.queue(r, reason)
 }

@@ -49,7 +49,7 @@ func (c *Cache) advance(now int64, tick bool) {
 		}
 		return
 	}
-	if now < c.now && uint64(c.now)-uint64(now) > uint64(c.inactiveNs) {
+	if c.farBehind(now) {
 		// Set back, or one stray time: with times from packets, a set back is taken
 		// only when a second time in a row agrees, within the inactive timeout, with
 		// the first. A tick no later than the time before it (one claiming a stray
@@ -114,9 +114,9 @@ const coarseSpan = (1<<15 - 3) * int64(time.Second)
 // far back among packets on the old clock is rather a stray, whose bad time should
 // cost one record, not every flow: so a set back needs two times in a row, within
 // the inactive timeout of each other, the second later than the first if it is a
-// tick's (or one tick of an ExternalClock), to be believed. A stray time far ahead is believed at once: the shortcoming is that one
-// such time ends every flow by its timeouts, and the packets after it then restart
-// the clock.
+// tick's (or one tick of an ExternalClock), to be believed. A stray time far ahead is
+// believed at once: the shortcoming is that one such time ends every flow by its
+// timeouts, and the packets after it then restart the clock.
 func (c *Cache) restartClock(now int64) {
 	c.endAll()
 	c.stats.ClockSetBack++

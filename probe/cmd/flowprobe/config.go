@@ -2,7 +2,6 @@ package main
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/flowprobe/flowprobe/probe/config"
 )
@@ -23,7 +22,7 @@ func optionsFromConfig(c *config.Config) (*options, error) {
 		filter: in.Filter, promiscuous: in.Promiscuous,
 
 		trap:    slices.Clone(out.TRAP),
-		plugins: splitLists(out.TRAPPlugins),
+		plugins: slices.Clone(out.TRAPPlugins),
 		ipfix:   slices.Clone(out.IPFIX),
 		udp:     out.IPFIXTransport == "udp",
 		ipfixMs: out.IPFIXMilliseconds,
@@ -49,14 +48,4 @@ func optionsFromConfig(c *config.Config) (*options, error) {
 		o.text = append(o.text, to)
 	}
 	return o, nil
-}
-
-// splitLists returns the items of lists, each of which may hold several separated by
-// commas, as -p takes them.
-func splitLists(lists []string) []string {
-	var items []string
-	for _, l := range lists {
-		items = append(items, strings.Split(l, ",")...)
-	}
-	return items
 }

@@ -68,9 +68,8 @@ func usageError(format string, a ...any) error {
 // listFlag collects every use of a repeatable flag. The first use replaces what the
 // configuration file listed, later ones add to it.
 type listFlag struct {
-	list  *[]string
-	set   bool
-	split bool // a value is a comma-separated list
+	list *[]string
+	set  bool
 }
 
 func (l *listFlag) String() string {
@@ -84,11 +83,7 @@ func (l *listFlag) Set(s string) error {
 	if !l.set {
 		*l.list, l.set = nil, true
 	}
-	if l.split {
-		*l.list = append(*l.list, strings.Split(s, ",")...)
-	} else {
-		*l.list = append(*l.list, s)
-	}
+	*l.list = append(*l.list, s)
 	return nil
 }
 
@@ -155,7 +150,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.promiscuous, "promisc", o.promiscuous, "")
 	fs.Func("xdp-first-packets", "", func(v string) error { return parseXDPFirst(v, o) })
 	fs.Var(&listFlag{list: &o.trap}, "i", "")
-	fs.Var(&listFlag{list: &o.plugins, split: true}, "p", "")
+	fs.Var(&listFlag{list: &o.plugins}, "p", "")
 	fs.Var(&listFlag{list: &o.ipfix}, "x", "")
 	fs.BoolVar(&o.udp, "u", o.udp, "")
 	fs.BoolVar(&o.ipfixMs, "ipfix-ms", o.ipfixMs, "")
@@ -271,6 +266,10 @@ func checkOptions(o *options) error {
 	case len(o.plugins) > 0 && len(o.trap) == 0:
 		return usageError("-p (trap_plugins) adds fields to TRAP records: it needs a " +
 			"TRAP output (-i IFC)")
+	}
+	if len(o.plugins) > 0 {
+		// Each -p value (or trap_plugins item) may list several, separated by commas.
+		o.plugins = strings.Split(strings.Join(o.plugins, ","), ",")
 	}
 	if err := flowexport.CheckPlugins(o.plugins); err != nil {
 		return usageError("-p (trap_plugins): %v", err)
